@@ -1,0 +1,108 @@
+"""The Python API, as simple as the CLI:
+
+    data = inrcodec.encode_image("photo.png", quality=3)      # -> bytes
+    pixels = inrcodec.decode_image(data, scale=4)             # -> (H, W, C) uint8 array
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+from .bitstream import FORMAT_VERSION, read_bitstream
+from .decoder import DEFAULT_MAX_OUTPUT_PIXELS, decode_network
+from .decoder import decode_image as _decode_image
+from .device import resolve_device
+from .encoder import EncodeResult, encode_signal
+from .entropy import CodedGroup, decode_groups
+from .models import entry_for_id
+from .presets import DEFAULT_QUALITY, DEFAULT_STEPS, QUALITY_LEVELS
+from .quant import laplace_bits, scale_from_index, step_from_index, weight_groups
+from .quant.groups import group_sizes
+from .signals.image import load_image
+
+ImageSource = str | os.PathLike | np.ndarray
+
+
+def encode(source: ImageSource, *, quality: int = DEFAULT_QUALITY, bpp: float | None = None,
+           model: str = "sl2a", iterations: int = DEFAULT_STEPS, device: str = "auto",
+           seed: int = 0, progress: bool = False) -> EncodeResult:
+    """Compress an image (a path, or a uint8/uint16 array ``(H, W[, C])``) and report on it.
+
+    With ``bpp``, the quality level is searched instead: the highest level whose file is at most
+    ``bpp`` bits per pixel (level 1 if none is), at the cost of up to three encodes.
+    """
+    signal = load_image(source)
+    torch_device = resolve_device(device)
+    options = dict(model=model, steps=iterations, device=torch_device, seed=seed, progress=progress)
+    if quality not in QUALITY_LEVELS:
+        raise ValueError(f"quality must be one of {QUALITY_LEVELS}")
+    if bpp is None:
+        return encode_signal(signal, quality=quality, **options)
+    if not bpp > 0:
+        raise ValueError("the target bpp must be positive")
+    low, high, best = 0, len(QUALITY_LEVELS) - 1, None
+    while low <= high:
+        middle = (low + high) // 2
+        result = encode_signal(signal, quality=QUALITY_LEVELS[middle], **options)
+        if result.bpp <= bpp or best is None and middle == 0:
+            best = result
+        if result.bpp <= bpp:
+            low = middle + 1
+        else:
+            high = middle - 1
+    return best if best is not None else encode_signal(signal, quality=QUALITY_LEVELS[0], **options)
+
+
+def encode_image(source: ImageSource, **options) -> bytes:
+    """Compress an image to inrcodec bytes; ``options`` as for ``encode``."""
+    return encode(source, **options).data
+
+
+def decode_image(data: bytes, scale: float | None = None, size: tuple[int, int] | None = None, *,
+                 device: str = "cpu", max_pixels: int = DEFAULT_MAX_OUTPUT_PIXELS) -> np.ndarray:
+    """Decode to ``(height, width, channels)`` pixels at any ``scale`` or ``size=(width, height)``."""
+    return _decode_image(data, scale, size, device=resolve_device(device), max_pixels=max_pixels)
+
+
+@dataclass(frozen=True)
+class GroupInfo:
+    label: str
+    weights: int
+    step: float
+    max_abs: int
+    bits: float  # ideal code length under the group's Laplace model (the payload is one stream)
+
+
+@dataclass(frozen=True)
+class StreamInfo:
+    format_version: int
+    signal: str
+    geometry: dict
+    model: str
+    config: dict
+    bytes: int
+    header_bytes: int
+    payload_bytes: int
+    groups: tuple[GroupInfo, ...]
+
+
+def read_info(data: bytes) -> StreamInfo:
+    """Header fields and a size breakdown by weight group, without rendering anything."""
+    stream = read_bitstream(data)
+    model = decode_network(stream, torch.device("cpu"))
+    sizes = group_sizes(model)
+    coded = [CodedGroup(size, h.max_abs, scale_from_index(h.scale_index))
+             for size, h in zip(sizes, stream.groups)]
+    integers = decode_groups(stream.payload, coded)
+    groups = tuple(
+        GroupInfo(group.label, size, step_from_index(header.step_index) if header.max_abs else 0.0,
+                  header.max_abs,
+                  float(laplace_bits(torch.from_numpy(q.astype(np.float64)), c.scale)) if header.max_abs else 0.0)
+        for group, size, header, q, c in zip(weight_groups(model), sizes, stream.groups, integers, coded))
+    return StreamInfo(FORMAT_VERSION, stream.kind.name.lower(), vars(stream.geometry).copy(),
+                      entry_for_id(stream.model_id).name, vars(stream.config).copy(), len(data),
+                      len(data) - len(stream.payload) - 4, len(stream.payload), groups)

@@ -1,0 +1,193 @@
+"""The .inr container: writing it, and reading it back with every field validated before use.
+
+Layout (little-endian; ``varint`` = unsigned LEB128; normative spec: ``bitstreams/FORMAT.md``)::
+
+    magic "\\x89INR" | version u8 | signal kind u8 | geometry fields (varint each)
+    | model id u8 | model config fields (varint each)
+    | per weight group: max_abs varint, then if max_abs > 0: step index i8, scale index u8
+    | payload length varint | payload (ANS words) | CRC-32 of everything before it (u32)
+
+The number and order of weight groups follow from the model config, so they are not stored.
+Nothing here unpickles or evaluates input: the reader only parses integers.
+"""
+
+from __future__ import annotations
+
+import struct
+import zlib
+from dataclasses import dataclass, fields
+
+from .errors import BitstreamError
+from .models import ModelConfig, ModelId, build_model, entry_for_id
+from .quant.groups import group_sizes
+from .signals import SignalKind
+from .signals.image import ImageGeometry
+
+MAGIC = b"\x89INR"
+FORMAT_VERSION = 1
+MAX_VARINT_BYTES = 5  # every stored integer fits in 32 bits
+MAX_PARAMETERS = 1 << 22  # a decoder refuses models larger than this before allocating them
+GEOMETRY_CLASSES = {SignalKind.IMAGE: ImageGeometry}
+
+
+@dataclass(frozen=True)
+class GroupHeader:
+    """Quantization of one weight group: integer range, step index and Laplace scale index."""
+
+    max_abs: int
+    step_index: int = 0
+    scale_index: int = 0
+
+
+@dataclass(frozen=True)
+class Bitstream:
+    kind: SignalKind
+    geometry: ImageGeometry
+    model_id: ModelId
+    config: ModelConfig
+    groups: tuple[GroupHeader, ...]
+    payload: bytes
+
+
+class _Writer:
+    def __init__(self):
+        self.data = bytearray()
+
+    def u8(self, value: int) -> None:
+        if not 0 <= value <= 255:
+            raise ValueError(f"{value} does not fit in a byte")
+        self.data.append(value)
+
+    def i8(self, value: int) -> None:
+        self.data += struct.pack("<b", value)
+
+    def varint(self, value: int) -> None:
+        if not 0 <= value < 1 << 32:
+            raise ValueError(f"{value} does not fit in a 32-bit varint")
+        while True:
+            byte, value = value & 0x7F, value >> 7
+            self.data.append(byte | (0x80 if value else 0))
+            if not value:
+                return
+
+    def fields(self, record) -> None:
+        for field in fields(record):
+            self.varint(getattr(record, field.name))
+
+
+class _Reader:
+    def __init__(self, data: bytes):
+        self.data, self.position = data, 0
+
+    def take(self, count: int, what: str) -> bytes:
+        if self.position + count > len(self.data):
+            raise BitstreamError(f"truncated bitstream: it ends inside the {what}")
+        chunk = self.data[self.position:self.position + count]
+        self.position += count
+        return chunk
+
+    def u8(self, what: str) -> int:
+        return self.take(1, what)[0]
+
+    def i8(self, what: str) -> int:
+        return struct.unpack("<b", self.take(1, what))[0]
+
+    def varint(self, what: str) -> int:
+        value = 0
+        for shift in range(0, 7 * MAX_VARINT_BYTES, 7):
+            byte = self.u8(what)
+            value |= (byte & 0x7F) << shift
+            if not byte & 0x80:
+                return value
+        raise BitstreamError(f"corrupt bitstream: the {what} is longer than {MAX_VARINT_BYTES} bytes")
+
+    def fields(self, record_class, prefix: tuple = ()):
+        values = [self.varint(f"{record_class.__name__}.{field.name}")
+                  for field in fields(record_class)[len(prefix):]]
+        return record_class(*prefix, *values)
+
+
+def write_bitstream(stream: Bitstream) -> bytes:
+    out = _Writer()
+    out.data += MAGIC
+    out.u8(FORMAT_VERSION)
+    out.u8(stream.kind)
+    out.fields(stream.geometry)
+    out.u8(stream.model_id)
+    out.fields(stream.config)
+    for group in stream.groups:
+        out.varint(group.max_abs)
+        if group.max_abs:
+            out.i8(group.step_index)
+            out.u8(group.scale_index)
+    out.varint(len(stream.payload))
+    out.data += stream.payload
+    out.data += struct.pack("<I", zlib.crc32(out.data))
+    return bytes(out.data)
+
+
+def read_bitstream(data: bytes, max_parameters: int = MAX_PARAMETERS) -> Bitstream:
+    """Parse and validate ``data``; raises ``BitstreamError`` (or ``LimitError``) on anything wrong."""
+    if len(data) < len(MAGIC) or data[:len(MAGIC)] != MAGIC:
+        raise BitstreamError("not an inrcodec bitstream (wrong magic bytes)")
+    if len(data) < len(MAGIC) + 2 + 4:
+        raise BitstreamError("truncated bitstream: shorter than the smallest header")
+    version = data[len(MAGIC)]
+    if version != FORMAT_VERSION:
+        raise BitstreamError(f"bitstream format version {version} is not supported "
+                             f"(this decoder reads version {FORMAT_VERSION})")
+    body, (stored_crc,) = data[:-4], struct.unpack("<I", data[-4:])
+    if zlib.crc32(body) != stored_crc:
+        raise BitstreamError("corrupt or truncated bitstream: checksum mismatch")
+
+    reader = _Reader(body)
+    reader.take(len(MAGIC) + 1, "magic")
+    kind = _enum(SignalKind, reader.u8("signal kind"), "signal kind")
+    geometry = reader.fields(GEOMETRY_CLASSES[kind])
+    geometry.validate()
+    model_id = _enum(ModelId, reader.u8("model id"), "model id")
+    config = reader.fields(entry_for_id(model_id).config_class)
+    config.validate(max_parameters)
+    _check_signal_matches_model(geometry, config)
+    sizes = group_sizes(build_model_on_meta(config))
+    groups = []
+    for index in range(len(sizes)):
+        max_abs = reader.varint(f"range of weight group {index}")
+        if max_abs == 0:
+            groups.append(GroupHeader(0))
+            continue
+        if max_abs > 1 << 15:
+            raise BitstreamError(f"corrupt bitstream: weight group {index} declares range ±{max_abs}")
+        groups.append(GroupHeader(max_abs, reader.i8("step index"), reader.u8("scale index")))
+    payload_length = reader.varint("payload length")
+    payload = reader.take(payload_length, "payload")
+    if reader.position != len(body):
+        raise BitstreamError(f"corrupt bitstream: {len(body) - reader.position} bytes of trailing data")
+    return Bitstream(kind, geometry, model_id, config, tuple(groups), payload)
+
+
+def build_model_on_meta(config: ModelConfig):
+    """The network's structure without allocating its weights (to list groups and their sizes)."""
+    import torch
+
+    with torch.device("meta"):
+        return build_model(config)
+
+
+def _enum(enum_class, value: int, what: str):
+    try:
+        return enum_class(value)
+    except ValueError:
+        raise BitstreamError(f"unknown {what} {value} (this decoder knows "
+                             f"{', '.join(str(int(m)) for m in enum_class)})") from None
+
+
+def _check_signal_matches_model(geometry: ImageGeometry, config: ModelConfig) -> None:
+    if config.in_features != 2 or config.out_features != geometry.channels:
+        raise BitstreamError(f"corrupt bitstream: a {config.in_features}-D model with "
+                             f"{config.out_features} outputs cannot render a "
+                             f"{geometry.channels}-channel image")
+
+
+__all__ = ["Bitstream", "GroupHeader", "MAGIC", "FORMAT_VERSION", "MAX_PARAMETERS",
+           "read_bitstream", "write_bitstream"]

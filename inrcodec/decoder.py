@@ -1,0 +1,37 @@
+"""Bitstream -> network -> pixels. Imports nothing from the training side (fit, quant.qat)."""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+
+from .bitstream import Bitstream, read_bitstream
+from .entropy import CodedGroup, decode_groups
+from .models import CoordinateNetwork, build_model
+from .quant import dequantize_into, scale_from_index, step_from_index
+from .quant.groups import group_sizes
+from .signals.image import output_size, render_image
+
+DEFAULT_MAX_OUTPUT_PIXELS = 1 << 28  # 268 MP: a ×16 decode of a Kodak image, ~800 MB as RGB
+
+
+def decode_network(stream: Bitstream, device: torch.device | None = None) -> CoordinateNetwork:
+    """Rebuild the network of a parsed bitstream with its exact decoded weights."""
+    with torch.device(device or "cpu"):
+        model = build_model(stream.config)
+    sizes = group_sizes(model)
+    coded = [CodedGroup(size, header.max_abs, scale_from_index(header.scale_index))
+             for size, header in zip(sizes, stream.groups)]
+    integers = decode_groups(stream.payload, coded)
+    dequantize_into(model, integers, [step_from_index(h.step_index) for h in stream.groups])
+    return model.eval()
+
+
+def decode_image(data: bytes, scale: float | None = None, size: tuple[int, int] | None = None,
+                 *, device: torch.device | None = None,
+                 max_pixels: int = DEFAULT_MAX_OUTPUT_PIXELS) -> np.ndarray:
+    """Decode an image bitstream to ``(height, width, channels)`` uint8/uint16 pixels, at the encoded
+    size, ``scale`` times it, or exactly ``size = (width, height)``."""
+    stream = read_bitstream(data)
+    width, height = output_size(stream.geometry, scale, size, max_pixels)  # before any allocation
+    return render_image(decode_network(stream, device), stream.geometry, width, height)

@@ -1,0 +1,21 @@
+"""Quality metrics, always from scikit-image so our figures match everyone else's."""
+
+import numpy as np
+from skimage.metrics import peak_signal_noise_ratio, structural_similarity
+
+
+def psnr(reference: np.ndarray, decoded: np.ndarray) -> float:
+    """PSNR in dB over all channels, with the data range of the reference's integer type."""
+    data_range = 65535 if reference.dtype == np.uint16 else 255
+    return float(peak_signal_noise_ratio(reference, decoded, data_range=data_range))
+
+
+def ssim(reference: np.ndarray, decoded: np.ndarray) -> float:
+    """SSIM (Gaussian-free 7×7 window, scikit-image defaults), averaged over channels."""
+    data_range = 65535 if reference.dtype == np.uint16 else 255
+    reference, decoded = np.atleast_3d(reference), np.atleast_3d(decoded)
+    return float(structural_similarity(reference, decoded, data_range=data_range, channel_axis=2))
+
+
+def bits_per_pixel(n_bytes: int, width: int, height: int) -> float:
+    return 8 * n_bytes / (width * height)

@@ -1,0 +1,143 @@
+"""Encoder-side quantization: choosing a step per weight group and quantization-aware fine-tuning.
+
+Both minimise the same rate-distortion cost  J = MSE + λ · bits / pixels, with bits from the
+Laplace model the entropy coder uses (``rate.laplace_bits``):
+
+1. ``search_steps``: coordinate descent over groups on the step index (half-octave moves, then
+   quarter-octave), evaluating the quantized network on the whole signal — a group may end up
+   with a step so coarse that it is all zeros and costs nothing (pruning falls out of it);
+2. ``fine_tune``: the weights adapt to those steps, first under additive uniform noise
+   (U(−Δ/2, Δ/2)), then with straight-through rounding;
+3. ``quantize``: hard rounding, and each group's Laplace scale picked from the table.
+"""
+
+from __future__ import annotations
+
+from typing import Callable
+
+import numpy as np
+import torch
+from torch.func import functional_call
+
+from ..bitstream import GroupHeader
+from ..entropy import MAX_ABS_LIMIT
+from ..fit import Schedule, optimize
+from ..models import CoordinateNetwork, Grid
+from .groups import WeightGroup, dequantize_into, group_values, weight_groups
+from .rate import best_scale_index, laplace_bits
+from .tables import MAX_STEP_INDEX, MIN_STEP_INDEX, step_from_index, step_index_near
+
+Loss = Callable[[Callable[[Grid], torch.Tensor]], torch.Tensor]
+
+
+def _integers(values: torch.Tensor, step_index: int) -> np.ndarray:
+    return torch.round(values.detach() / step_from_index(step_index)).cpu().numpy().astype(np.int64)
+
+
+def _smallest_allowed_index(values: torch.Tensor) -> int:
+    """The finest step whose integers stay within the coder's range."""
+    peak = float(values.detach().abs().max()) if values.numel() else 0.0
+    return step_index_near(peak / MAX_ABS_LIMIT) + 1 if peak > 0 else MIN_STEP_INDEX
+
+
+def _group_bits(integers: np.ndarray) -> float:
+    return 0.0 if not integers.any() else best_scale_index(integers)[1]
+
+
+@torch.no_grad()
+def search_steps(model: CoordinateNetwork, full_mse: Callable[[CoordinateNetwork], float],
+                 pixels: int, rate_weight: float) -> list[int]:
+    """Pick a step index per group minimising MSE + λ·bits/pixels of the quantized network."""
+    groups = weight_groups(model)
+    original = {name: p.detach().clone() for name, p in model.named_parameters()}
+    values = [group_values(original, g) for g in groups]
+    floors = [_smallest_allowed_index(v) for v in values]
+    # start at a fine step (about 1/16 of the group's spread), then let the search coarsen it
+    indices = [max(floor, step_index_near(max(float(v.std()) if v.numel() > 1 else float(v.abs().max()),
+                                                  1e-8) / 16))
+               for v, floor in zip(values, floors)]
+    bits = [_group_bits(_integers(v, i)) for v, i in zip(values, indices)]
+
+    def cost(group_number: int, index: int) -> tuple[float, float]:
+        indices_trial = list(indices)
+        indices_trial[group_number] = index
+        _load_quantized(model, groups, original, indices_trial)
+        trial_bits = _group_bits(_integers(values[group_number], index))
+        total_bits = sum(bits) - bits[group_number] + trial_bits
+        return full_mse(model) + rate_weight * total_bits / pixels, trial_bits
+
+    for moves in ((-8, -6, -4, -2, 2, 4, 6, 8, 12), (-1, 1)):
+        for number in range(len(groups)):
+            best = (cost(number, indices[number])[0], indices[number], bits[number])
+            for move in moves:
+                index = min(MAX_STEP_INDEX, max(floors[number], indices[number] + move))
+                trial_cost, trial_bits = cost(number, index)
+                if trial_cost < best[0]:
+                    best = (trial_cost, index, trial_bits)
+            _, indices[number], bits[number] = best
+    _restore(model, original)
+    return indices
+
+
+def _load_quantized(model, groups: list[WeightGroup], original: dict, indices: list[int]) -> None:
+    _restore(model, original)
+    integers = [_integers(group_values(original, g), i) for g, i in zip(groups, indices)]
+    dequantize_into(model, integers, [step_from_index(i) for i in indices])
+
+
+def _restore(model: CoordinateNetwork, original: dict) -> None:
+    for name, parameter in model.named_parameters():
+        parameter.data.copy_(original[name])
+
+
+def fine_tune(model: CoordinateNetwork, loss: Loss, step_indices: list[int], pixels: int,
+              rate_weight: float, schedule: Schedule, *, generator: torch.Generator,
+              progress: bool) -> float:
+    """Quantization-aware fine-tuning: noise for the first half of the steps, then straight-through
+    rounding. Returns the last training MSE."""
+    groups = weight_groups(model)
+    steps = {g: step_from_index(i) for g, i in zip(groups, step_indices)}
+    noisy_steps = schedule.steps // 2
+
+    def loss_and_mse(step: int):
+        parameters = dict(model.named_parameters())
+        quantized = {}
+        rate = 0.0
+        for name, tensor in parameters.items():
+            pieces = []
+            for group in (g for g in groups if g.parameter == name):
+                q = group.select(tensor) / steps[group]
+                if step < noisy_steps:
+                    noise = torch.rand(q.shape, generator=generator, device=generator.device)
+                    q = q + noise.to(q.device) - 0.5
+                else:
+                    q = q + (torch.round(q) - q).detach()
+                scale = q.detach().abs().mean().clamp_min(0.05)
+                rate = rate + laplace_bits(q, scale)
+                pieces.append(q * steps[group])
+            quantized[name] = torch.cat(pieces, dim=-1) if len(pieces) > 1 else pieces[0]
+        mse = loss(lambda grid: functional_call(model, quantized, (grid,)))
+        return mse + rate_weight * rate / pixels, mse.detach()
+
+    return optimize(model.parameters(), loss_and_mse, schedule, label="fine-tune", progress=progress)
+
+
+@torch.no_grad()
+def quantize(model: CoordinateNetwork, step_indices: list[int]) -> tuple[list[GroupHeader], list[np.ndarray]]:
+    """Hard-round every group; returns the group headers and integers the bitstream stores."""
+    parameters = dict(model.named_parameters())
+    headers, integers = [], []
+    for group, index in zip(weight_groups(model), step_indices):
+        values = group_values(parameters, group)
+        index = max(index, _smallest_allowed_index(values))
+        q = _integers(values, index)
+        max_abs = int(np.abs(q).max()) if q.size else 0
+        if max_abs == 0:
+            headers.append(GroupHeader(0))
+        else:
+            headers.append(GroupHeader(max_abs, index, best_scale_index(q)[0]))
+        integers.append(q.astype(np.int32))
+    return headers, integers
+
+
+__all__ = ["search_steps", "fine_tune", "quantize"]

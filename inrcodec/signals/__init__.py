@@ -1,0 +1,19 @@
+"""Signals the codec compresses. Each kind knows its coordinates, its fitting objective, the
+geometry it writes to the bitstream header, and how to render itself from a model at any size.
+
+Kinds have stable integer ids, written in every bitstream.
+"""
+
+from enum import IntEnum
+
+
+class SignalKind(IntEnum):
+    IMAGE = 1
+
+
+def cell_centres(count: int, device=None):
+    """Centres of ``count`` equal cells covering [-1, 1]: sampling the same continuous square at any
+    density, which is what makes decoding at any scale meaningful."""
+    import torch
+
+    return (2 * torch.arange(count, device=device, dtype=torch.float32) + 1) / count - 1

@@ -1,0 +1,214 @@
+"""Images: loading and validating pixels, the fitting objective, and rendering at any size in tiles."""
+
+from __future__ import annotations
+
+import math
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+from ..errors import InputError, LimitError
+from ..models import CoordinateNetwork, Grid
+from . import cell_centres
+
+MAX_SIDE = 65535
+MAX_INPUT_PIXELS = 1 << 26  # 67 MP: beyond this a fit would not finish on any machine we target
+TILE_SIDE = 256  # rendering works on TILE_SIDE² pixels at a time, so memory does not grow with size
+
+
+@dataclass(frozen=True)
+class ImageGeometry:
+    """What an image bitstream records about the picture itself."""
+
+    width: int
+    height: int
+    channels: int  # 1 grey, 2 grey+alpha, 3 RGB, 4 RGBA
+    bit_depth: int  # 8 or 16
+
+    @property
+    def pixels(self) -> int:
+        return self.width * self.height
+
+    @property
+    def max_value(self) -> int:
+        return (1 << self.bit_depth) - 1
+
+    def validate(self) -> None:
+        if not (1 <= self.width <= MAX_SIDE and 1 <= self.height <= MAX_SIDE):
+            raise LimitError(f"image size {self.width}x{self.height} is outside 1..{MAX_SIDE} per side")
+        if self.channels not in (1, 2, 3, 4):
+            raise LimitError(f"{self.channels} channels: an image has 1 to 4")
+        if self.bit_depth not in (8, 16):
+            raise LimitError(f"bit depth {self.bit_depth}: only 8 and 16 are defined")
+
+
+@dataclass(frozen=True)
+class ImageSignal:
+    """Pixels as a ``(height, width, channels)`` uint8 or uint16 array."""
+
+    pixels: np.ndarray
+
+    @property
+    def geometry(self) -> ImageGeometry:
+        height, width, channels = self.pixels.shape
+        return ImageGeometry(width, height, channels, 16 if self.pixels.dtype == np.uint16 else 8)
+
+    def target(self, device: torch.device) -> torch.Tensor:
+        """Pixels mapped to [-0.5, 0.5], the range the networks are fitted to."""
+        scale = 1.0 / self.geometry.max_value
+        return torch.from_numpy(self.pixels.astype(np.float32) * scale - 0.5).to(device)
+
+
+def load_image(source: str | os.PathLike | np.ndarray) -> ImageSignal:
+    """Read an image file (or take an array) and check that the codec can represent it."""
+    if isinstance(source, np.ndarray):
+        return _signal_from_array(source)
+    path = Path(source)
+    if not path.is_file():
+        raise InputError(f"{path}: no such file")
+    try:
+        with Image.open(path) as image:
+            _check_supported(image, path)
+            pixels = _pixels_from_pil(ImageOps.exif_transpose(image))
+    except UnidentifiedImageError:
+        raise InputError(f"{path}: not an image file that Pillow can read") from None
+    except Image.DecompressionBombError:
+        raise LimitError(f"{path}: image is too large to encode") from None
+    except OSError as error:
+        raise InputError(f"{path}: cannot read image ({error})") from None
+    return _signal_from_array(pixels)
+
+
+def _check_supported(image: Image.Image, path: Path) -> None:
+    """Refuse, before decoding any pixel, what the codec cannot represent faithfully."""
+    if image.width * image.height > MAX_INPUT_PIXELS:
+        raise LimitError(f"{path}: {image.width}x{image.height} is more than {MAX_INPUT_PIXELS} pixels")
+    rawmode = image.tile[0].args if image.tile else ""
+    if image.mode in ("RGB", "RGBA") and isinstance(rawmode, str) and ";16" in rawmode:
+        raise InputError(f"{path}: 16-bit colour images are not supported (16-bit grey is); "
+                         "convert it to 8 bits per channel")
+    if image.mode == "F":
+        raise InputError(f"{path}: floating-point images are not supported")
+
+
+def _pixels_from_pil(image: Image.Image) -> np.ndarray:
+    if image.mode in ("I;16", "I;16B", "I;16L", "I"):
+        grey = np.asarray(image)
+        if grey.min() < 0 or grey.max() > 65535:
+            raise InputError("integer image values outside 0..65535")
+        return grey.astype(np.uint16)
+    if image.mode == "1":
+        image = image.convert("L")
+    elif image.mode == "P":
+        image = image.convert("RGBA" if "transparency" in image.info else "RGB")
+    elif image.mode == "PA":
+        image = image.convert("RGBA")
+    elif image.mode not in ("L", "LA", "RGB", "RGBA"):
+        image = image.convert("RGB")  # CMYK, YCbCr, LAB, HSV: coded as RGB
+    return np.asarray(image)
+
+
+def _signal_from_array(array: np.ndarray) -> ImageSignal:
+    if array.dtype not in (np.uint8, np.uint16):
+        raise InputError(f"image arrays must be uint8 or uint16, not {array.dtype}")
+    if array.ndim == 2:
+        array = array[:, :, None]
+    if array.ndim != 3 or not 1 <= array.shape[2] <= 4:
+        raise InputError(f"image array of shape {array.shape}: expected (H, W) or (H, W, 1..4)")
+    if array.shape[0] == 0 or array.shape[1] == 0:
+        raise InputError("the image has no pixels")
+    if array.dtype == np.uint16 and array.shape[2] != 1:
+        raise InputError("16-bit images must be grey (one channel)")
+    signal = ImageSignal(np.ascontiguousarray(array))
+    signal.geometry.validate()
+    return signal
+
+
+def pixel_grid(height: int, width: int, device=None) -> Grid:
+    """Pixel centres of a ``height × width`` raster of the unit square [-1, 1]² (rows, columns)."""
+    return Grid((cell_centres(height, device), cell_centres(width, device)))
+
+
+class ImageObjective:
+    """Mean squared error of a model against an image, on the whole grid or random pixel batches."""
+
+    def __init__(self, signal: ImageSignal, device: torch.device, batch_pixels: int | None,
+                 generator: torch.Generator):
+        self.target = signal.target(device)
+        height, width, _ = self.target.shape
+        self.grid = pixel_grid(height, width, device)
+        self.pixels = height * width
+        self.batch_pixels = batch_pixels if batch_pixels and batch_pixels < self.pixels else None
+        self.generator = generator
+
+    def loss(self, model: CoordinateNetwork) -> torch.Tensor:
+        """MSE on a fresh random batch of pixels, or on all of them when batches are off."""
+        if self.batch_pixels is None:
+            return torch.mean((model(self.grid) - self.target) ** 2)
+        height, width = self.grid.shape
+        flat = torch.randint(0, self.pixels, (self.batch_pixels,), generator=self.generator,
+                             device=self.generator.device)
+        flat = flat.to(self.target.device)
+        index = torch.stack((flat // width, flat % width), dim=-1)
+        batch = Grid(self.grid.axes, index)
+        return torch.mean((model(batch) - self.target.reshape(-1, self.target.shape[-1])[flat]) ** 2)
+
+    @torch.no_grad()
+    def full_mse(self, model: CoordinateNetwork) -> float:
+        return float(torch.mean((model(self.grid) - self.target) ** 2))
+
+
+def output_size(geometry: ImageGeometry, scale: float | None, size: tuple[int, int] | None,
+                max_pixels: int) -> tuple[int, int]:
+    """``(width, height)`` to render: the encoded size, ``scale`` times it, or ``size``; checked
+    against ``max_pixels`` before anything is allocated."""
+    if scale is not None and size is not None:
+        raise InputError("give either a scale or a size, not both")
+    if size is not None:
+        width, height = size
+        if width < 1 or height < 1:
+            raise InputError(f"output size {width}x{height} must be positive")
+    elif scale is not None:
+        if not (math.isfinite(scale) and scale > 0):
+            raise InputError(f"scale must be a positive number, not {scale}")
+        width = max(1, round(geometry.width * scale))
+        height = max(1, round(geometry.height * scale))
+    else:
+        width, height = geometry.width, geometry.height
+    if width * height > max_pixels:
+        raise LimitError(f"output {width}x{height} has more than {max_pixels} pixels "
+                         "(raise the limit with --max-pixels if you mean it)")
+    return width, height
+
+
+@torch.no_grad()
+def render_image(model: CoordinateNetwork, geometry: ImageGeometry, width: int, height: int,
+                 device: torch.device | None = None) -> np.ndarray:
+    """Evaluate ``model`` on a ``height × width`` pixel grid, one tile at a time.
+
+    Returns ``(height, width, channels)`` uint8 or uint16. Each tile only holds its own activations,
+    so a ×4 decode needs the memory of a tile plus the output array.
+    """
+    device = device or next(model.parameters()).device
+    dtype = np.uint16 if geometry.bit_depth == 16 else np.uint8
+    out = np.empty((height, width, geometry.channels), dtype=dtype)
+    rows, columns = cell_centres(height, device), cell_centres(width, device)
+    for top in range(0, height, TILE_SIDE):
+        for left in range(0, width, TILE_SIDE):
+            tile = model(Grid((rows[top:top + TILE_SIDE], columns[left:left + TILE_SIDE])))
+            values = torch.round((tile + 0.5).clamp(0, 1) * geometry.max_value)
+            out[top:top + TILE_SIDE, left:left + TILE_SIDE] = values.cpu().numpy().astype(dtype)
+    return out
+
+
+def save_image(pixels: np.ndarray, path: str | os.PathLike, format: str | None = None) -> None:
+    """Write pixels to ``path`` (a PNG unless the suffix says otherwise)."""
+    if pixels.dtype == np.uint16:
+        image = Image.fromarray(pixels[:, :, 0])  # 16-bit grey; colour is refused at encode time
+    else:
+        image = Image.fromarray(pixels if pixels.shape[2] > 1 else pixels[:, :, 0])
+    image.save(path, format=format or "PNG")
