@@ -1,0 +1,1 @@
+"""The ``inrcodec`` command line (installed as ``inrcodec.cli``)."""

@@ -1,0 +1,181 @@
+"""``inrcodec``: encode images to .inr bitstreams, decode them at any scale, inspect them.
+
+A thin layer over ``inrcodec``'s Python API: every codec error becomes a one-line message and a
+non-zero exit status, and outputs are written atomically (never half a file).
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from inrcodec import CodecError, api
+from inrcodec.decoder import DEFAULT_MAX_OUTPUT_PIXELS
+from inrcodec.device import DEVICE_CHOICES
+from inrcodec.errors import InputError
+from inrcodec.files import write_atomically, write_bytes_atomically
+from inrcodec.models import MODEL_NAMES
+from inrcodec.presets import DEFAULT_QUALITY, DEFAULT_STEPS, QUALITY_LEVELS
+from inrcodec.signals.image import save_image
+
+from .demo import run_demo
+
+
+def reports_codec_errors(command):
+    """Turn the codec's own errors into click's one-line ``Error: …`` and exit status 1."""
+
+    @functools.wraps(command)
+    def wrapper(*args, **kwargs):
+        try:
+            return command(*args, **kwargs)
+        except CodecError as error:
+            raise click.ClickException(str(error)) from None
+
+    return wrapper
+
+
+def parse_size(_context, _parameter, value: str | None):
+    if value is None:
+        return None
+    try:
+        width, height = (int(part) for part in value.lower().split("x"))
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not WIDTHxHEIGHT, e.g. 1920x1080") from None
+    if width < 1 or height < 1:
+        raise click.BadParameter("width and height must be positive")
+    return width, height
+
+
+def read_input(path: str) -> bytes:
+    try:
+        return Path(path).read_bytes()
+    except FileNotFoundError:
+        raise InputError(f"{path}: no such file") from None
+    except OSError as error:
+        raise InputError(f"{path}: cannot read ({error.strerror})") from None
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="inrcodec")
+def main():
+    """inrcodec compresses an image into a small neural network (SL²A-INR) whose quantized,
+    entropy-coded weights are the file. Decoding rebuilds the network and renders it at any
+    resolution, so --scale 4 gives a 4x larger picture straight from the bitstream.
+
+    \b
+      inrcodec encode photo.png -o photo.inr -q 3
+      inrcodec decode photo.inr -o photo.png
+      inrcodec decode photo.inr --scale 4 -o photo_x4.png
+      inrcodec info photo.inr
+    """
+
+
+@main.command()
+@click.argument("input_path", metavar="INPUT", type=click.Path(dir_okay=False))
+@click.option("-o", "--output", type=click.Path(dir_okay=False),
+              help="Bitstream to write [default: INPUT with the suffix .inr].")
+@click.option("-q", "--quality", type=click.IntRange(min(QUALITY_LEVELS), max(QUALITY_LEVELS)),
+              default=DEFAULT_QUALITY, show_default=True,
+              help=f"Quality level, {min(QUALITY_LEVELS)} (smallest file) to {max(QUALITY_LEVELS)} "
+                   "(best picture); a higher level never gives a smaller file.")
+@click.option("--bpp", type=click.FloatRange(min=0, min_open=True),
+              help="Target rate in bits per pixel: picks the highest quality level whose file is "
+                   "no larger (up to three encodes). Overrides --quality.")
+@click.option("--model", type=click.Choice(MODEL_NAMES), default="sl2a", show_default=True,
+              help="Network architecture.")
+@click.option("--iters", type=click.IntRange(min=1), default=DEFAULT_STEPS, show_default=True,
+              help="Optimizer steps in all (fit, then quantization-aware fine-tuning).")
+@click.option("--device", type=click.Choice(DEVICE_CHOICES), default="auto", show_default=True,
+              help="Where to fit: auto takes a CUDA GPU when there is one.")
+@click.option("--seed", type=int, default=0, show_default=True,
+              help="Random seed; on the CPU the same seed gives the same bytes.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON summary object on stdout.")
+@click.option("-f", "--force", is_flag=True, help="Overwrite OUTPUT if it exists.")
+@click.option("--quiet", is_flag=True, help="No progress bar.")
+@reports_codec_errors
+def encode(input_path, output, quality, bpp, model, iters, device, seed, as_json, force, quiet):
+    """Compress the image INPUT (PNG or anything Pillow reads) into an .inr bitstream."""
+    output = output or str(Path(input_path).with_suffix(".inr"))
+    if Path(output).exists() and not force:
+        raise InputError(f"{output} already exists (use --force to overwrite it)")
+    result = api.encode(input_path, quality=quality, bpp=bpp, model=model, iterations=iters,
+                        device=device, seed=seed, progress=not quiet and sys.stderr.isatty())
+    write_bytes_atomically(output, result.data, force=force)
+    if as_json:
+        click.echo(json.dumps({"output": output, **result.summary()}))
+    else:
+        click.echo(f"{output}: {result.bytes} bytes, {result.bpp:.4f} bpp, PSNR {result.psnr:.2f} dB, "
+                   f"SSIM {result.ssim:.4f} (quality {result.quality}, {result.model}, "
+                   f"{result.seconds:.1f} s)")
+
+
+@main.command()
+@click.argument("input_path", metavar="INPUT", type=click.Path(dir_okay=False))
+@click.option("-o", "--output", type=click.Path(dir_okay=False),
+              help="Image to write, PNG [default: INPUT with the suffix .png].")
+@click.option("--scale", type=float, help="Render at this many times the encoded size (any "
+              "positive number; 4 = four times wider and taller).")
+@click.option("--size", callback=parse_size, metavar="WxH",
+              help="Render at exactly WIDTHxHEIGHT pixels.")
+@click.option("--device", type=click.Choice(DEVICE_CHOICES), default="cpu", show_default=True,
+              help="Where to render.")
+@click.option("--max-pixels", type=click.IntRange(min=1), default=DEFAULT_MAX_OUTPUT_PIXELS,
+              show_default=True, help="Refuse to render more pixels than this.")
+@click.option("-f", "--force", is_flag=True, help="Overwrite OUTPUT if it exists.")
+@reports_codec_errors
+def decode(input_path, output, scale, size, device, max_pixels, force):
+    """Decode the bitstream INPUT into an image, at the encoded size or any other."""
+    output = output or str(Path(input_path).with_suffix(".png"))
+    if Path(output).exists() and not force:
+        raise InputError(f"{output} already exists (use --force to overwrite it)")
+    pixels = api.decode_image(read_input(input_path), scale=scale, size=size, device=device,
+                              max_pixels=max_pixels)
+    write_atomically(output, lambda temporary: save_image(pixels, temporary), force=force)
+    click.echo(f"{output}: {pixels.shape[1]}x{pixels.shape[0]}, {pixels.shape[2]} channel(s)")
+
+
+@main.command()
+@click.argument("input_path", metavar="INPUT", type=click.Path(dir_okay=False))
+@click.option("--json", "as_json", is_flag=True, help="Print the fields as one JSON object.")
+@reports_codec_errors
+def info(input_path, as_json):
+    """Show a bitstream's header fields and how its bytes split over the weight groups."""
+    stream = api.read_info(read_input(input_path))
+    if as_json:
+        fields = vars(stream).copy()
+        fields["groups"] = [vars(group) for group in stream.groups]
+        click.echo(json.dumps(fields))
+        return
+    geometry = stream.geometry
+    click.echo(f"format version {stream.format_version}, {stream.signal} "
+               f"{geometry['width']}x{geometry['height']}, {geometry['channels']} channel(s), "
+               f"{geometry['bit_depth']}-bit")
+    click.echo(f"model {stream.model}: " + ", ".join(f"{k}={v}" for k, v in stream.config.items()))
+    click.echo(f"{stream.bytes} bytes: header {stream.header_bytes}, weights {stream.payload_bytes}, "
+               "checksum 4")
+    total_bits = sum(group.bits for group in stream.groups) or 1.0
+    click.echo(f"{'weight group':40} {'weights':>8} {'step':>10} {'range':>7} {'share':>7}")
+    for group in stream.groups:
+        click.echo(f"{group.label:40} {group.weights:8d} {group.step:10.3g} {group.max_abs:7d} "
+                   f"{100 * group.bits / total_bits:6.1f}%")
+
+
+@main.command()
+@click.option("--out", "output_dir", type=click.Path(file_okay=False), default="demo-output",
+              show_default=True, help="Folder for the pictures.")
+@click.option("--iters", type=click.IntRange(min=1), default=DEFAULT_STEPS, show_default=True,
+              help="Optimizer steps for the encode.")
+@click.option("--device", type=click.Choice(DEVICE_CHOICES), default="auto", show_default=True)
+@reports_codec_errors
+def demo(output_dir, iters, device):
+    """Encode and decode a bundled picture (scikit-image's astronaut, 256x256), compare it with
+    JPEG and WebP at about the same file size, and write the pictures to --out."""
+    run_demo(Path(output_dir), iterations=iters, device=device, echo=click.echo)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,45 @@
+"""Shared fixtures: small images (scikit-image's, or Kodak crops from ../shared/data when present)."""
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+from skimage import data as skimage_data
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED_DATA = REPO.parent / "shared" / "data"
+FAST = dict(iterations=200, device="cpu")  # enough steps to exercise every stage, in seconds
+
+
+def kodak_dir() -> Path:
+    folder = SHARED_DATA / "kodak"
+    if not (folder / "kodim01.png").is_file():
+        pytest.skip(f"Kodak images not found in {folder} (they come from ../shared/data)")
+    return folder
+
+
+def centre_crop(pixels: np.ndarray, side: int) -> np.ndarray:
+    top, left = (pixels.shape[0] - side) // 2, (pixels.shape[1] - side) // 2
+    return np.ascontiguousarray(pixels[top:top + side, left:left + side])
+
+
+@pytest.fixture(scope="session")
+def small_rgb() -> np.ndarray:
+    """A 40×32 RGB picture (scikit-image's astronaut, downsampled)."""
+    image = Image.fromarray(skimage_data.astronaut()).resize((40, 32), Image.Resampling.LANCZOS)
+    return np.asarray(image)
+
+
+@pytest.fixture(scope="session")
+def small_png(tmp_path_factory, small_rgb) -> Path:
+    path = tmp_path_factory.mktemp("images") / "small.png"
+    Image.fromarray(small_rgb).save(path)
+    return path
+
+
+@pytest.fixture(scope="session")
+def small_bitstream(small_rgb) -> bytes:
+    import inrcodec
+
+    return inrcodec.encode_image(small_rgb, quality=2, **FAST)

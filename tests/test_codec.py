@@ -1,0 +1,114 @@
+"""End to end through the Python API: encode, decode at any size, every input kind."""
+
+import numpy as np
+import pytest
+from PIL import Image
+
+import inrcodec
+from inrcodec.errors import InputError, LimitError
+from inrcodec.metrics import psnr
+from inrcodec.signals import image as image_module
+
+from .conftest import FAST
+
+
+def test_round_trip_reports_the_truth_about_its_own_bytes(small_rgb):
+    result = inrcodec.encode(small_rgb, quality=2, **FAST)
+    decoded = inrcodec.decode_image(result.data)
+    assert decoded.shape == small_rgb.shape and decoded.dtype == np.uint8
+    assert result.bytes == len(result.data)
+    assert result.bpp == 8 * len(result.data) / (40 * 32)
+    assert result.psnr == pytest.approx(psnr(small_rgb, decoded), abs=1e-9)
+    flat = np.broadcast_to(small_rgb.mean(axis=(0, 1)).round().astype(np.uint8), small_rgb.shape)
+    assert result.psnr > psnr(small_rgb, flat) + 2  # the fit learned more than the mean colour
+
+
+def test_same_seed_gives_the_same_bytes_and_another_seed_does_not(small_rgb, small_bitstream):
+    assert inrcodec.encode_image(small_rgb, quality=2, **FAST) == small_bitstream
+    assert inrcodec.encode_image(small_rgb, quality=2, seed=1, **FAST) != small_bitstream
+
+
+def test_decode_at_any_scale_or_size_samples_the_same_picture(small_bitstream):
+    assert inrcodec.decode_image(small_bitstream, scale=2.5).shape == (80, 100, 3)
+    assert inrcodec.decode_image(small_bitstream, scale=0.1).shape == (3, 4, 3)
+    assert inrcodec.decode_image(small_bitstream, size=(7, 300)).shape == (300, 7, 3)
+    once = inrcodec.decode_image(small_bitstream).astype(float)
+    twice = inrcodec.decode_image(small_bitstream, scale=2).astype(float)
+    box = twice.reshape(32, 2, 40, 2, 3).mean(axis=(1, 3))  # ×2 render, box-filtered back down
+    assert np.abs(box - once).mean() < 4
+
+
+@pytest.mark.parametrize("scale", [0, -1, float("nan"), float("inf")])
+def test_bad_scales_are_refused(small_bitstream, scale):
+    with pytest.raises(InputError):
+        inrcodec.decode_image(small_bitstream, scale=scale)
+
+
+def test_outputs_beyond_the_pixel_limit_are_refused_before_rendering(small_bitstream):
+    with pytest.raises(LimitError):
+        inrcodec.decode_image(small_bitstream, scale=10, max_pixels=40 * 32 * 99)
+
+
+def test_rendering_works_in_bounded_tiles(small_bitstream, monkeypatch):
+    """A decode calls the network on tiles of at most TILE_SIDE² pixels, whatever the output size."""
+    monkeypatch.setattr(image_module, "TILE_SIDE", 16)
+    from inrcodec.models.sl2a import Sl2a
+
+    seen = []
+    original = Sl2a.forward
+    monkeypatch.setattr(Sl2a, "forward", lambda self, grid: seen.append(grid.shape) or original(self, grid))
+    pixels = inrcodec.decode_image(small_bitstream, scale=3)
+    assert pixels.shape == (96, 120, 3)
+    assert max(rows * columns for rows, columns in seen) <= 16 * 16 and len(seen) == 6 * 8
+
+
+@pytest.mark.parametrize("mode,channels,dtype", [("L", 1, np.uint8), ("LA", 2, np.uint8),
+                                                  ("RGBA", 4, np.uint8), ("P", 3, np.uint8),
+                                                  ("CMYK", 3, np.uint8), ("I;16", 1, np.uint16)])
+def test_every_supported_image_mode_round_trips(tmp_path, small_rgb, mode, channels, dtype):
+    if mode == "I;16":
+        image = Image.fromarray((small_rgb[:, :, 0].astype(np.uint16) * 257))
+    elif mode == "LA":
+        image = Image.fromarray(small_rgb).convert("LA")
+    else:
+        image = Image.fromarray(small_rgb).convert(mode)
+    path = tmp_path / "in.png" if mode != "CMYK" else tmp_path / "in.jpg"
+    image.save(path)
+    data = inrcodec.encode_image(path, quality=1, iterations=20, device="cpu")
+    decoded = inrcodec.decode_image(data)
+    assert decoded.shape == (32, 40, channels) and decoded.dtype == dtype
+
+
+def test_unsupported_and_broken_inputs_raise_input_errors(tmp_path):
+    not_an_image = tmp_path / "fake.png"
+    not_an_image.write_bytes(b"this is text")
+    for source in (tmp_path / "missing.png", not_an_image, np.zeros((0, 5, 3), np.uint8),
+                   np.zeros((4, 4, 3), np.float32), np.zeros((4, 4, 3), np.uint16),
+                   np.zeros((4, 4, 5), np.uint8)):
+        with pytest.raises(InputError):
+            inrcodec.encode(source, **FAST)
+
+
+def test_sixteen_bit_colour_pngs_are_refused_with_a_reason(tmp_path):
+    import struct
+    import zlib
+
+    def chunk(kind, data):
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    raw = (b"\0" + bytes(24)) * 4
+    png = (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", 4, 4, 16, 2, 0, 0, 0))
+           + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b""))
+    path = tmp_path / "rgb48.png"
+    path.write_bytes(png)
+    with pytest.raises(InputError, match="16-bit colour"):
+        inrcodec.encode(path, **FAST)
+
+
+def test_info_breaks_the_file_down_by_weight_group(small_bitstream):
+    info = inrcodec.read_info(small_bitstream)
+    assert info.bytes == len(small_bitstream)
+    assert info.header_bytes + info.payload_bytes + 4 == info.bytes
+    assert info.geometry == {"width": 40, "height": 32, "channels": 3, "bit_depth": 8}
+    assert any(group.label.startswith("activation.coefficients[k=0..") for group in info.groups)
+    assert sum(group.bits for group in info.groups) <= 8 * info.payload_bytes + 64

@@ -1,0 +1,41 @@
+import numpy as np
+import pytest
+import torch
+
+from inrcodec.models import Sl2aConfig, build_model
+from inrcodec.quant import dequantize_into, group_values, laplace_bits, step_from_index, weight_groups
+from inrcodec.quant.groups import degree_bands
+from inrcodec.quant.tables import scale_from_index
+
+
+@pytest.mark.parametrize("length", [1, 4, 5, 9, 33, 129, 257, 1025])
+def test_degree_bands_tile_the_degree_axis(length):
+    bands = degree_bands(length)
+    assert bands[0][0] == 0 and bands[-1][1] == length
+    assert all(a[1] == b[0] and a[0] < a[1] for a, b in zip(bands, bands[1:]))
+
+
+def test_step_and_scale_tables_are_exact_powers_of_two():
+    assert step_from_index(0) == 1.0 and step_from_index(4) == 2.0 and step_from_index(-8) == 0.25
+    assert step_from_index(-1) == pytest.approx(2 ** -0.25, rel=1e-15)
+    assert scale_from_index(64) == 1.0 and scale_from_index(72) == 2.0
+
+
+def test_laplace_bits_equal_minus_log2_of_the_bin_probability():
+    scale = 1.7
+    cdf = lambda x: torch.where(x < 0, 0.5 * torch.exp(x / scale), 1 - 0.5 * torch.exp(-x / scale))
+    q = torch.tensor([0.0, 1.0, -2.0, 7.0, 0.3, -0.8], dtype=torch.float64)
+    expected = -torch.log2(cdf(q + 0.5) - cdf(q - 0.5)).sum()
+    assert float(laplace_bits(q, scale)) == pytest.approx(float(expected), rel=1e-9)
+
+
+def test_groups_split_only_the_chebyshev_coefficients_and_dequantize_in_place():
+    model = build_model(Sl2aConfig(2, 3, width=4, degree=20, hidden_layers=1))
+    groups = weight_groups(model)
+    banded = [g for g in groups if g.band is not None]
+    assert {g.parameter for g in banded} == {"activation.coefficients"} and len(banded) == 3
+    parameters = dict(model.named_parameters())
+    integers = [np.arange(group_values(parameters, g).numel(), dtype=np.int32) - 3 for g in groups]
+    dequantize_into(model, integers, [0.5] * len(groups))
+    for group, values in zip(groups, integers):
+        assert torch.equal(group_values(parameters, group), torch.from_numpy(values * 0.5).float())
