@@ -44,17 +44,21 @@ def encode(source: ImageSource, *, quality: int = DEFAULT_QUALITY, bpp: float | 
         return encode_signal(signal, quality=quality, **options)
     if not bpp > 0:
         raise ValueError("the target bpp must be positive")
-    low, high, best = 0, len(QUALITY_LEVELS) - 1, None
+    results: dict[int, EncodeResult] = {}
+
+    def at(index: int) -> EncodeResult:
+        if index not in results:
+            results[index] = encode_signal(signal, quality=QUALITY_LEVELS[index], **options)
+        return results[index]
+
+    low, high, best = 0, len(QUALITY_LEVELS) - 1, 0  # rates rise with the level: bisect
     while low <= high:
         middle = (low + high) // 2
-        result = encode_signal(signal, quality=QUALITY_LEVELS[middle], **options)
-        if result.bpp <= bpp or best is None and middle == 0:
-            best = result
-        if result.bpp <= bpp:
-            low = middle + 1
+        if at(middle).bpp <= bpp:
+            best, low = middle, middle + 1
         else:
             high = middle - 1
-    return best if best is not None else encode_signal(signal, quality=QUALITY_LEVELS[0], **options)
+    return at(best)
 
 
 def encode_image(source: ImageSource, **options) -> bytes:

@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import io
+import time
 from dataclasses import dataclass
 
 import numpy as np
@@ -20,6 +21,8 @@ class ClassicResult:
     setting: float  # quality for jpeg/webp/avif, compression ratio for jpeg2000
     data: bytes
     decoded: np.ndarray
+    encode_seconds: float
+    decode_seconds: float
 
 
 def settings(codec: str) -> list[float]:
@@ -36,6 +39,7 @@ def compress(pixels: np.ndarray, codec: str, setting: float) -> ClassicResult:
     if image.mode not in ("RGB", "L"):
         image = image.convert("RGB")
     buffer = io.BytesIO()
+    start = time.perf_counter()
     if codec == "jpeg":
         image.save(buffer, "JPEG", quality=int(setting), optimize=True, subsampling="4:2:0")
     elif codec == "webp":
@@ -48,9 +52,11 @@ def compress(pixels: np.ndarray, codec: str, setting: float) -> ClassicResult:
     else:
         raise ValueError(f"unknown codec {codec!r}")
     data = buffer.getvalue()
+    encoded = time.perf_counter()
     with Image.open(io.BytesIO(data)) as decoded:
         decoded_pixels = np.asarray(decoded.convert(image.mode))
-    return ClassicResult(codec, setting, data, decoded_pixels.reshape(pixels.shape[:2] + (-1,)))
+    return ClassicResult(codec, setting, data, decoded_pixels.reshape(pixels.shape[:2] + (-1,)),
+                         encode_seconds=encoded - start, decode_seconds=time.perf_counter() - encoded)
 
 
 def closest_in_size(pixels: np.ndarray, codec: str, target_bytes: int) -> ClassicResult:

@@ -23,7 +23,7 @@ from ..bitstream import GroupHeader
 from ..entropy import MAX_ABS_LIMIT
 from ..fit import Schedule, optimize
 from ..models import CoordinateNetwork, Grid
-from .groups import WeightGroup, dequantize_into, group_values, weight_groups
+from .groups import group_values, weight_groups
 from .rate import best_scale_index, laplace_bits
 from .tables import MAX_STEP_INDEX, MIN_STEP_INDEX, step_from_index, step_index_near
 
@@ -47,47 +47,46 @@ def _group_bits(integers: np.ndarray) -> float:
 @torch.no_grad()
 def search_steps(model: CoordinateNetwork, full_mse: Callable[[CoordinateNetwork], float],
                  pixels: int, rate_weight: float) -> list[int]:
-    """Pick a step index per group minimising MSE + λ·bits/pixels of the quantized network."""
+    """Pick a step index per group minimising MSE + λ·bits/pixels of the quantized network.
+
+    The model is left with its float weights; during the search it holds the quantized ones.
+    """
     groups = weight_groups(model)
-    original = {name: p.detach().clone() for name, p in model.named_parameters()}
-    values = [group_values(original, g) for g in groups]
-    floors = [_smallest_allowed_index(v) for v in values]
+    parameters = dict(model.named_parameters())
+    original = [group_values(parameters, g).detach().clone() for g in groups]
+    floors = [_smallest_allowed_index(v) for v in original]
     # start at a fine step (about 1/16 of the group's spread), then let the search coarsen it
-    indices = [max(floor, step_index_near(max(float(v.std()) if v.numel() > 1 else float(v.abs().max()),
-                                                  1e-8) / 16))
-               for v, floor in zip(values, floors)]
-    bits = [_group_bits(_integers(v, i)) for v, i in zip(values, indices)]
+    indices = [max(floor, step_index_near(max(_spread(v), 1e-8) / 16))
+               for v, floor in zip(original, floors)]
+    bits = [_group_bits(_integers(v, i)) for v, i in zip(original, indices)]
 
-    def cost(group_number: int, index: int) -> tuple[float, float]:
-        indices_trial = list(indices)
-        indices_trial[group_number] = index
-        _load_quantized(model, groups, original, indices_trial)
-        trial_bits = _group_bits(_integers(values[group_number], index))
-        total_bits = sum(bits) - bits[group_number] + trial_bits
-        return full_mse(model) + rate_weight * total_bits / pixels, trial_bits
+    def load(number: int, step: float | None) -> None:
+        """Put group ``number``'s weights at their values quantized with ``step`` (None: float)."""
+        target = groups[number].select(parameters[groups[number].parameter])
+        values = original[number] if step is None else torch.round(original[number] / step) * step
+        target.copy_(values.reshape(target.shape))
 
+    for number, index in enumerate(indices):
+        load(number, step_from_index(index))
     for moves in ((-8, -6, -4, -2, 2, 4, 6, 8, 12), (-1, 1)):
         for number in range(len(groups)):
-            best = (cost(number, indices[number])[0], indices[number], bits[number])
+            best = (full_mse(model) + rate_weight * sum(bits) / pixels, indices[number], bits[number])
             for move in moves:
                 index = min(MAX_STEP_INDEX, max(floors[number], indices[number] + move))
-                trial_cost, trial_bits = cost(number, index)
-                if trial_cost < best[0]:
-                    best = (trial_cost, index, trial_bits)
+                load(number, step_from_index(index))
+                trial_bits = _group_bits(_integers(original[number], index))
+                cost = full_mse(model) + rate_weight * (sum(bits) - bits[number] + trial_bits) / pixels
+                if cost < best[0]:
+                    best = (cost, index, trial_bits)
             _, indices[number], bits[number] = best
-    _restore(model, original)
+            load(number, step_from_index(indices[number]))
+    for number in range(len(groups)):
+        load(number, None)
     return indices
 
 
-def _load_quantized(model, groups: list[WeightGroup], original: dict, indices: list[int]) -> None:
-    _restore(model, original)
-    integers = [_integers(group_values(original, g), i) for g, i in zip(groups, indices)]
-    dequantize_into(model, integers, [step_from_index(i) for i in indices])
-
-
-def _restore(model: CoordinateNetwork, original: dict) -> None:
-    for name, parameter in model.named_parameters():
-        parameter.data.copy_(original[name])
+def _spread(values: torch.Tensor) -> float:
+    return float(values.std()) if values.numel() > 1 else float(values.abs().max())
 
 
 def fine_tune(model: CoordinateNetwork, loss: Loss, step_indices: list[int], pixels: int,
