@@ -1,6 +1,7 @@
 """Rate-distortion benchmark: inrcodec beside JPEG, WebP, JPEG 2000 and AVIF, measured in one run.
 
-    python -m benchmarks.rd --quick     # 3 Kodak crops (192×192), short fits: ≤ 10 min on 2 CPU cores
+    python -m benchmarks.rd --quick     # 2 Kodak crops (128×128), every model at levels 2, 4, 6,
+                                        # 400-step fits: ≤ 10 min on 2 CPU cores
     python -m benchmarks.rd --full      # all 24 Kodak images at full size (for a GPU)
     python -m benchmarks.rd --full --images kodim01 kodim03 kodim05 kodim08 kodim13 kodim15 kodim20 kodim23
 
@@ -31,11 +32,11 @@ from inrcodec.presets import DEFAULT_STEPS, QUALITY_LEVELS
 from inrcodec.reference_codecs import CODECS, compress, settings
 
 from .anchors import published_curves
-from .bdrate import bd_rate
+from .bdrate import bd_rate, monotone_curve
 from .common import RESULTS, SHARED_DATA, median_seconds, run_description
 
-QUICK_IMAGES = ("kodim01", "kodim05", "kodim23")
-QUICK_CROP, QUICK_STEPS = 192, 600
+QUICK_IMAGES = ("kodim05", "kodim23")  # a detailed and a smooth picture
+QUICK_CROP, QUICK_STEPS, QUICK_LEVELS = 128, 400, (2, 4, 6)
 COLUMNS = ("image", "codec", "setting", "bytes", "bpp", "psnr", "ssim", "encode_s", "decode_s")
 
 
@@ -83,18 +84,29 @@ def average_curves(rows) -> dict[str, dict]:
 
 
 def bd_table(curves, anchors) -> list[str]:
+    """BD-rate of every inrcodec model against SL²A, each classic codec and each published curve."""
     ours = [c for c in curves if c.startswith("inrcodec")]
-    others = [c for c in curves if not c.startswith("inrcodec")]
-    lines = ["| BD-rate (PSNR) of … against → | " + " | ".join(others + [f"{a} *" for a in anchors]) + " |",
-             "|---|" + "---|" * (len(others) + len(anchors))]
+    references = {name: (c["results"]["bpp"], c["results"]["psnr-rgb"]) for name, c in curves.items()
+                  if name == "inrcodec-sl2a" or not name.startswith("inrcodec")}
+    references.update({f"{label} *": curve for label, curve in anchors.items()})
+    lines = ["| BD-rate (PSNR) of … against → | " + " | ".join(references) + " |",
+             "|---|" + "---|" * len(references)]
     for codec in ours:
         test = curves[codec]["results"]
-        cells = []
-        for other in others:
-            anchor = curves[other]["results"]
-            cells.append(_percent(bd_rate(anchor["bpp"], anchor["psnr-rgb"], test["bpp"], test["psnr-rgb"])))
-        for bpp, quality in anchors.values():
-            cells.append(_percent(bd_rate(bpp, quality, test["bpp"], test["psnr-rgb"])))
+        cells = [_percent(bd_rate(bpp, quality, test["bpp"], test["psnr-rgb"]))
+                 for bpp, quality in references.values()]
+        lines.append(f"| {codec} | " + " | ".join(cells) + " |")
+    return lines
+
+
+def psnr_at_rates(curves, rates=(0.25, 0.5, 1.0)) -> list[str]:
+    """PSNR of each averaged curve at fixed rates (interpolated in log-rate; n/a outside it)."""
+    lines = ["| codec | " + " | ".join(f"PSNR @ {r:g} bpp" for r in rates) + " |",
+             "|---|" + "---|" * len(rates)]
+    for codec, curve in curves.items():
+        bpp, quality = monotone_curve(curve["results"]["bpp"], curve["results"]["psnr-rgb"])
+        cells = [f"{np.interp(np.log(r), np.log(bpp), quality):.2f}" if bpp[0] <= r <= bpp[-1] else "n/a"
+                 for r in rates]
         lines.append(f"| {codec} | " + " | ".join(cells) + " |")
     return lines
 
@@ -144,8 +156,8 @@ def main(argv=None) -> None:
     mode.add_argument("--full", action="store_true", help="full-size images, default fits (GPU)")
     parser.add_argument("--folder", type=Path, default=SHARED_DATA / "kodak", help="folder of PNG images")
     parser.add_argument("--images", nargs="+", help="image names (file stems) in the folder")
-    parser.add_argument("--models", nargs="+", default=["sl2a"], choices=MODEL_NAMES)
-    parser.add_argument("--levels", nargs="+", type=int, default=list(QUALITY_LEVELS))
+    parser.add_argument("--models", nargs="+", default=list(MODEL_NAMES), choices=MODEL_NAMES)
+    parser.add_argument("--levels", nargs="+", type=int, help="quality levels [quick: 2 4 6; full: all]")
     parser.add_argument("--iters", type=int, help="optimizer steps per encode")
     parser.add_argument("--codecs", nargs="+", default=list(CODECS), choices=CODECS)
     parser.add_argument("--device", default="auto")
@@ -158,6 +170,7 @@ def main(argv=None) -> None:
     names = args.images or ([p.stem for p in sorted(args.folder.glob("*.png"))] if full else list(QUICK_IMAGES))
     crop = None if full else QUICK_CROP
     steps = args.iters or (DEFAULT_STEPS if full else QUICK_STEPS)
+    levels = args.levels or (list(QUALITY_LEVELS) if full else list(QUICK_LEVELS))
 
     command = ["python", "-m", "benchmarks.rd", *(argv if argv is not None else sys.argv[1:])]
     description = run_description(command)  # before the run: the code that is measured
@@ -168,7 +181,7 @@ def main(argv=None) -> None:
         for codec in args.codecs:
             rows.extend(measure_classic(name, pixels, codec))
         for model in args.models:
-            for row in measure_inrcodec(name, pixels, model, args.levels, steps, args.device):
+            for row in measure_inrcodec(name, pixels, model, levels, steps, args.device):
                 rows.append(row)
                 print(f"{name} {row['codec']} q{row['setting']}: {row['bpp']:.3f} bpp, "
                       f"{row['psnr']:.2f} dB, {row['encode_s']:.1f} s", file=sys.stderr, flush=True)
@@ -188,6 +201,7 @@ def main(argv=None) -> None:
 
     summary = [f"Run: {description}; {what}; images {', '.join(names)}; "
                f"{time.perf_counter() - started:.0f} s in all.", "",
+               *psnr_at_rates(curves), "",
                *bd_table(curves, anchors), "",
                "\\* published curves on all 24 full-size Kodak images: indicative only unless this "
                "run is --full on all 24.", "", *averaged_points(curves)]

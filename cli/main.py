@@ -86,7 +86,7 @@ def main():
               help="Target rate in bits per pixel: picks the highest quality level whose file is "
                    "no larger (up to three encodes). Overrides --quality.")
 @click.option("--model", type=click.Choice(MODEL_NAMES), default="sl2a", show_default=True,
-              help="Network architecture.")
+              help="Network: sl2a (SL²A-INR, the default) or a baseline (see README, Models).")
 @click.option("--iters", type=click.IntRange(min=1), default=DEFAULT_STEPS, show_default=True,
               help="Optimizer steps in all (fit, then quantization-aware fine-tuning).")
 @click.option("--device", type=click.Choice(DEVICE_CHOICES), default="auto", show_default=True,

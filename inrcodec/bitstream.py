@@ -3,7 +3,7 @@
 Layout (little-endian; ``varint`` = unsigned LEB128; normative spec: ``bitstreams/FORMAT.md``)::
 
     magic "\\x89INR" | version u8 | signal kind u8 | geometry fields (varint each)
-    | model id u8 | model config fields (varint each)
+    | model id u8 | model config fields (varint for ints, float32 for floats)
     | per weight group: max_abs varint, then if max_abs > 0: step index i8, scale index u8
     | payload length varint | payload (ANS words) | CRC-32 of everything before it (u32)
 
@@ -72,7 +72,10 @@ class _Writer:
 
     def fields(self, record) -> None:
         for field in fields(record):
-            self.varint(getattr(record, field.name))
+            if _is_float(field):
+                self.data += struct.pack("<f", getattr(record, field.name))
+            else:
+                self.varint(getattr(record, field.name))
 
 
 class _Reader:
@@ -101,10 +104,20 @@ class _Reader:
                 return value
         raise BitstreamError(f"corrupt bitstream: the {what} is longer than {MAX_VARINT_BYTES} bytes")
 
-    def fields(self, record_class, prefix: tuple = ()):
-        values = [self.varint(f"{record_class.__name__}.{field.name}")
-                  for field in fields(record_class)[len(prefix):]]
-        return record_class(*prefix, *values)
+    def fields(self, record_class):
+        values = []
+        for field in fields(record_class):
+            what = f"{record_class.__name__}.{field.name}"
+            if _is_float(field):
+                values.append(struct.unpack("<f", self.take(4, what))[0])
+            else:
+                values.append(self.varint(what))
+        return record_class(*values)
+
+
+def _is_float(field) -> bool:
+    """Config fields are ints (varint) or floats (float32), by their annotation."""
+    return field.type in ("float", float)
 
 
 def write_bitstream(stream: Bitstream) -> bytes:

@@ -17,7 +17,7 @@ from .entropy import CodedGroup, encode_groups
 from .fit import optimize, psnr_from_mse
 from .metrics import bits_per_pixel, psnr, ssim
 from .models import REGISTRY, build_model
-from .presets import DEFAULT_QUALITY, DEFAULT_STEPS, batch_pixels, preset, schedules, sl2a_config
+from .presets import DEFAULT_QUALITY, DEFAULT_STEPS, batch_pixels, model_config, preset, schedules
 from .quant import scale_from_index
 from .quant.qat import fine_tune, quantize, search_steps
 from .signals import SignalKind
@@ -59,14 +59,14 @@ def encode_signal(signal: ImageSignal, *, quality: int = DEFAULT_QUALITY, model:
     entry = REGISTRY[model]
     geometry = signal.geometry
     level = preset(quality)
-    config = sl2a_config(quality, geometry.width, geometry.height, geometry.channels)
+    config = model_config(model, quality, geometry.width, geometry.height, geometry.channels)
 
     torch.manual_seed(seed)
     generator = torch.Generator(device=device).manual_seed(seed)
     with torch.device(device):
         network = build_model(config)
     objective = ImageObjective(signal, device, batch_pixels(geometry.pixels), generator)
-    fit_schedule, tune_schedule = schedules(steps)
+    fit_schedule, tune_schedule = schedules(steps, entry.learning_rate)
 
     def float_loss(_step: int):
         mse = objective.loss(network)

@@ -34,9 +34,11 @@ def psnr_from_mse(mse: float) -> float:
 
 
 def optimize(parameters: Iterable[torch.nn.Parameter], loss_and_mse: Callable[[int], tuple],
-             schedule: Schedule, *, label: str, progress: bool) -> float:
+             schedule: Schedule, *, label: str, progress: bool,
+             monitor: Callable[[int], None] | None = None) -> float:
     """Run ``schedule.steps`` Adam steps on ``loss_and_mse(step) -> (loss, mse)``; returns the last
-    MSE seen (on the training batch)."""
+    MSE seen (on the training batch). ``monitor(steps_done)``, if given, is called at every
+    progress refresh (benchmarks use it to record learning curves)."""
     optimizer = torch.optim.Adam(list(parameters), lr=schedule.learning_rate)
     last_mse = math.nan
     with tqdm(total=schedule.steps, desc=label, disable=not progress, leave=False,
@@ -52,4 +54,6 @@ def optimize(parameters: Iterable[torch.nn.Parameter], loss_and_mse: Callable[[i
                 last_mse = float(mse)
                 bar.set_postfix(psnr=f"{psnr_from_mse(last_mse):.2f} dB")
                 bar.update((step + 1) - bar.n)
+                if monitor is not None:
+                    monitor(step + 1)
     return last_mse

@@ -5,6 +5,9 @@ coded weights per pixel — what sets the rate — stays about the same at every
 with the square root of the pixel count and the Chebyshev degree with the longer side.
 Level 1 gives the smallest files; every level codes at least as many weights as the one below,
 with a smaller λ, so a higher level never gives a smaller file.
+
+The baselines get, at every level, the widest network of their family with no more parameters
+than SL²A has at that level, so every model spans the same range of rates at matched size.
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ import math
 from dataclasses import dataclass
 
 from .fit import Schedule
-from .models import Sl2aConfig
+from .models import REGISTRY, ModelConfig, Sl2aConfig
 
 REFERENCE_SIDE = 256
 MIN_WIDTH, MAX_WIDTH = 8, 512
@@ -68,11 +71,25 @@ def sl2a_config(level: int, width: int, height: int, channels: int) -> Sl2aConfi
     )
 
 
-def schedules(total_steps: int) -> tuple[Schedule, Schedule]:
-    """Float fit and fine-tuning schedules sharing ``total_steps``."""
+def model_config(model: str, level: int, width: int, height: int, channels: int) -> ModelConfig:
+    """The network of family ``model`` that quality ``level`` uses for a ``width × height`` image."""
+    sl2a = sl2a_config(level, width, height, channels)
+    if model == "sl2a":
+        return sl2a
+    config_class = REGISTRY[model].config_class
+    return config_class.sized_for(sl2a.parameter_count(), 2, channels, max(width, height))
+
+
+def float_fit_schedule(steps: int, learning_rate: float) -> Schedule:
+    """The float fit: from ``learning_rate``, decayed 100× over ``steps``."""
+    return Schedule(steps, learning_rate, learning_rate / 100)
+
+
+def schedules(total_steps: int, learning_rate: float) -> tuple[Schedule, Schedule]:
+    """Float fit and fine-tuning (from a tenth of the rate) schedules sharing ``total_steps``."""
     tune = max(1, round(total_steps * FINE_TUNE_SHARE)) if total_steps > 1 else 0
-    fit = Schedule(max(1, total_steps - tune), learning_rate=1e-2, final_learning_rate=1e-4)
-    return fit, Schedule(tune, learning_rate=1e-3, final_learning_rate=1e-5)
+    return (float_fit_schedule(max(1, total_steps - tune), learning_rate),
+            Schedule(tune, learning_rate / 10, learning_rate / 1000))
 
 
 def batch_pixels(pixels: int) -> int | None:

@@ -1,6 +1,8 @@
 """The model registry: stable integer ids (written in bitstreams) -> config class and network class.
 
-Ids never change once released; a new architecture takes a new id.
+Ids never change once released; a new architecture takes a new id. ``learning_rate`` is each
+family's starting Adam rate for the fit (decayed 100× over it), chosen from the papers' settings
+and short fits on Kodak crops.
 """
 
 from __future__ import annotations
@@ -9,11 +11,25 @@ from dataclasses import dataclass
 from enum import IntEnum
 
 from .base import CoordinateNetwork, Grid, ModelConfig
+from .gauss import Gauss, GaussConfig
+from .mfn import GaborMfnConfig, Mfn, MfnConfig
+from .relu_pe import ReluPe, ReluPeConfig
+from .sine import Finer, FinerConfig, Siren, SirenConfig
 from .sl2a import Sl2a, Sl2aConfig
+from .staf import Staf, StafConfig
+from .wire import Wire, WireConfig
 
 
 class ModelId(IntEnum):
     SL2A = 1
+    SIREN = 2
+    FINER = 3
+    WIRE = 4
+    GAUSS = 5
+    RELU_PE = 6
+    STAF = 7
+    MFN = 8
+    MFN_GABOR = 9
 
 
 @dataclass(frozen=True)
@@ -22,11 +38,23 @@ class ModelEntry:
     name: str
     config_class: type[ModelConfig]
     network_class: type[CoordinateNetwork]
+    learning_rate: float
+    summary: str
 
 
-REGISTRY: dict[str, ModelEntry] = {
-    entry.name: entry for entry in (ModelEntry(ModelId.SL2A, "sl2a", Sl2aConfig, Sl2a),)
-}
+REGISTRY: dict[str, ModelEntry] = {entry.name: entry for entry in (
+    ModelEntry(ModelId.SL2A, "sl2a", Sl2aConfig, Sl2a, 1e-2,
+               "SL²A-INR: Chebyshev learnable activations + modulated ReLU MLP (default)"),
+    ModelEntry(ModelId.SIREN, "siren", SirenConfig, Siren, 1e-3, "SIREN, sin(30·z): the network COIN codes"),
+    ModelEntry(ModelId.FINER, "finer", FinerConfig, Finer, 1e-3, "FINER, sin(30·(|z|+1)·z)"),
+    ModelEntry(ModelId.WIRE, "wire", WireConfig, Wire, 5e-3, "WIRE, complex Gabor wavelets"),
+    ModelEntry(ModelId.GAUSS, "gauss", GaussConfig, Gauss, 5e-3, "Gaussian activations exp(−(10·z)²)"),
+    ModelEntry(ModelId.RELU_PE, "relu_pe", ReluPeConfig, ReluPe, 5e-3, "ReLU MLP on a positional encoding"),
+    ModelEntry(ModelId.STAF, "staf", StafConfig, Staf, 1e-3, "STAF, trainable sums of sinusoids"),
+    ModelEntry(ModelId.MFN, "mfn", MfnConfig, Mfn, 1e-2, "multiplicative filter network, Fourier filters"),
+    ModelEntry(ModelId.MFN_GABOR, "mfn_gabor", GaborMfnConfig, Mfn, 1e-2,
+               "multiplicative filter network, Gabor filters"),
+)}
 MODEL_NAMES = tuple(REGISTRY)
 
 
