@@ -1,7 +1,7 @@
 """How fast each model fits: PSNR of the float fit against optimizer steps and wall time, every
 model at the same parameter count (that of SL²A at one quality level), on the same images.
 
-    python -m benchmarks.fit_compare                     # 2 Kodak crops, 192², level 4, 1000 steps
+    python -m benchmarks.fit_compare                     # 2 Kodak crops, 128², level 4, 1000 steps
     python -m benchmarks.fit_compare --crop 512 --steps 5000 --device cuda
 
 Reproduces the paper's comparison (SL²A against FINER, SIREN, Gauss, WIRE, ReLU+P.E., and here
@@ -81,7 +81,7 @@ def plot(curves, path) -> None:
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--images", nargs="+", default=["kodim05", "kodim23"])
-    parser.add_argument("--crop", type=int, default=192)
+    parser.add_argument("--crop", type=int, default=128)
     parser.add_argument("--level", type=int, default=4, help="quality level whose SL²A size all match")
     parser.add_argument("--steps", type=int, default=1000)
     parser.add_argument("--models", nargs="+", default=list(MODEL_NAMES), choices=MODEL_NAMES)

@@ -1,6 +1,6 @@
 """Rate-distortion benchmark: inrcodec beside JPEG, WebP, JPEG 2000 and AVIF, measured in one run.
 
-    python -m benchmarks.rd --quick     # 2 Kodak crops (128×128), every model at levels 2, 4, 6,
+    python -m benchmarks.rd --quick     # 2 Kodak crops (112×112), every model at levels 2, 4, 6,
                                         # 400-step fits: ≤ 10 min on 2 CPU cores
     python -m benchmarks.rd --full      # all 24 Kodak images at full size (for a GPU)
     python -m benchmarks.rd --full --images kodim01 kodim03 kodim05 kodim08 kodim13 kodim15 kodim20 kodim23
@@ -36,7 +36,7 @@ from .bdrate import bd_rate, monotone_curve
 from .common import RESULTS, SHARED_DATA, median_seconds, run_description
 
 QUICK_IMAGES = ("kodim05", "kodim23")  # a detailed and a smooth picture
-QUICK_CROP, QUICK_STEPS, QUICK_LEVELS = 128, 400, (2, 4, 6)
+QUICK_CROP, QUICK_STEPS, QUICK_LEVELS = 112, 400, (2, 4, 6)
 COLUMNS = ("image", "codec", "setting", "bytes", "bpp", "psnr", "ssim", "encode_s", "decode_s")
 
 

@@ -93,24 +93,27 @@ def main():
               help="Where to fit: auto takes a CUDA GPU when there is one.")
 @click.option("--seed", type=int, default=0, show_default=True,
               help="Random seed; on the CPU the same seed gives the same bytes.")
+@click.option("--mask", type=click.Path(dir_okay=False),
+              help="Picture of INPUT's size, white where pixels are known: only those are fitted and "
+                   "the decoder fills in the rest (inpainting). PSNR is then over the known pixels.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON summary object on stdout.")
 @click.option("-f", "--force", is_flag=True, help="Overwrite OUTPUT if it exists.")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
 @reports_codec_errors
-def encode(input_path, output, quality, bpp, model, iters, device, seed, as_json, force, quiet):
+def encode(input_path, output, quality, bpp, model, iters, device, seed, mask, as_json, force, quiet):
     """Compress the image INPUT (PNG or anything Pillow reads) into an .inr bitstream."""
     output = output or str(Path(input_path).with_suffix(".inr"))
     if Path(output).exists() and not force:
         raise InputError(f"{output} already exists (use --force to overwrite it)")
     result = api.encode(input_path, quality=quality, bpp=bpp, model=model, iterations=iters,
-                        device=device, seed=seed, progress=not quiet and sys.stderr.isatty())
+                        device=device, seed=seed, mask=mask, progress=not quiet and sys.stderr.isatty())
     write_bytes_atomically(output, result.data, force=force)
     if as_json:
         click.echo(json.dumps({"output": output, **result.summary()}))
     else:
-        click.echo(f"{output}: {result.bytes} bytes, {result.bpp:.4f} bpp, PSNR {result.psnr:.2f} dB, "
-                   f"SSIM {result.ssim:.4f} (quality {result.quality}, {result.model}, "
-                   f"{result.seconds:.1f} s)")
+        similarity = "" if result.ssim is None else f", SSIM {result.ssim:.4f}"
+        click.echo(f"{output}: {result.bytes} bytes, {result.bpp:.4f} bpp, PSNR {result.psnr:.2f} dB"
+                   f"{similarity} (quality {result.quality}, {result.model}, {result.seconds:.1f} s)")
 
 
 @main.command()

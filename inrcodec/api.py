@@ -22,22 +22,26 @@ from .models import entry_for_id
 from .presets import DEFAULT_QUALITY, DEFAULT_STEPS, QUALITY_LEVELS
 from .quant import laplace_bits, scale_from_index, step_from_index, weight_groups
 from .quant.groups import group_sizes
-from .signals.image import load_image
+from .signals.image import load_image, load_mask
 
 ImageSource = str | os.PathLike | np.ndarray
 
 
 def encode(source: ImageSource, *, quality: int = DEFAULT_QUALITY, bpp: float | None = None,
            model: str = "sl2a", iterations: int = DEFAULT_STEPS, device: str = "auto",
-           seed: int = 0, progress: bool = False) -> EncodeResult:
+           seed: int = 0, progress: bool = False, mask: ImageSource | None = None) -> EncodeResult:
     """Compress an image (a path, or a uint8/uint16 array ``(H, W[, C])``) and report on it.
 
     With ``bpp``, the quality level is searched instead: the highest level whose file is at most
-    ``bpp`` bits per pixel (level 1 if none is), at the cost of up to three encodes.
+    ``bpp`` bits per pixel (level 1 if none is), at the cost of up to three encodes. With ``mask``
+    (a picture or array of the image's size, white/nonzero = known), only the known pixels are
+    fitted and the network fills in the rest (inpainting).
     """
     signal = load_image(source)
+    known = None if mask is None else load_mask(mask, signal.geometry.height, signal.geometry.width)
     torch_device = resolve_device(device)
-    options = dict(model=model, steps=iterations, device=torch_device, seed=seed, progress=progress)
+    options = dict(model=model, steps=iterations, device=torch_device, seed=seed, progress=progress,
+                   known=known)
     if quality not in QUALITY_LEVELS:
         raise ValueError(f"quality must be one of {QUALITY_LEVELS}")
     if bpp is None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import time
 from dataclasses import asdict, dataclass
 
+import numpy as np
 import torch
 
 from .bitstream import Bitstream, write_bitstream
@@ -32,8 +33,8 @@ class EncodeResult:
     model: str
     quality: int
     config: dict
-    psnr: float  # dB, decoded bitstream vs input
-    ssim: float
+    psnr: float  # dB, decoded bitstream vs input (over the known pixels when a mask was given)
+    ssim: float | None  # over the whole picture; None with a mask (the unknown pixels have no truth)
     fitted_psnr: float  # dB, the float network before quantization (what coding cost)
     seconds: float
 
@@ -54,7 +55,8 @@ class EncodeResult:
 
 def encode_signal(signal: ImageSignal, *, quality: int = DEFAULT_QUALITY, model: str = "sl2a",
                   steps: int = DEFAULT_STEPS, device: torch.device = torch.device("cpu"),
-                  seed: int = 0, progress: bool = False) -> EncodeResult:
+                  seed: int = 0, progress: bool = False, known: np.ndarray | None = None) -> EncodeResult:
+    """Fit, quantize and code ``signal``; ``known`` (bool, H×W) restricts the fit to those pixels."""
     start = time.perf_counter()
     entry = REGISTRY[model]
     geometry = signal.geometry
@@ -65,7 +67,7 @@ def encode_signal(signal: ImageSignal, *, quality: int = DEFAULT_QUALITY, model:
     generator = torch.Generator(device=device).manual_seed(seed)
     with torch.device(device):
         network = build_model(config)
-    objective = ImageObjective(signal, device, batch_pixels(geometry.pixels), generator)
+    objective = ImageObjective(signal, device, batch_pixels(geometry.pixels), generator, known)
     fit_schedule, tune_schedule = schedules(steps, entry.learning_rate)
 
     def float_loss(_step: int):
@@ -88,10 +90,13 @@ def encode_signal(signal: ImageSignal, *, quality: int = DEFAULT_QUALITY, model:
     data = write_bitstream(stream)
 
     decoded = decode_image(data)
+    if known is None:
+        quality_db, similarity = psnr(signal.pixels, decoded), ssim(signal.pixels, decoded)
+    else:
+        quality_db, similarity = psnr(signal.pixels[known], decoded[known]), None
     return EncodeResult(
         data=data, width=geometry.width, height=geometry.height, channels=geometry.channels,
-        model=model, quality=quality, config=asdict(config),
-        psnr=psnr(signal.pixels, decoded), ssim=ssim(signal.pixels, decoded),
+        model=model, quality=quality, config=asdict(config), psnr=quality_db, ssim=similarity,
         fitted_psnr=fitted_psnr, seconds=time.perf_counter() - start)
 
 

@@ -112,3 +112,19 @@ def test_info_breaks_the_file_down_by_weight_group(small_bitstream):
     assert info.geometry == {"width": 40, "height": 32, "channels": 3, "bit_depth": 8}
     assert any(group.label.startswith("activation.coefficients[k=0..") for group in info.groups)
     assert sum(group.bits for group in info.groups) <= 8 * info.payload_bytes + 64
+
+
+def test_a_mask_restricts_the_fit_to_the_known_pixels(small_rgb):
+    known = np.zeros(small_rgb.shape[:2], dtype=bool)
+    known[:, :20] = True
+    scrambled = small_rgb.copy()
+    scrambled[:, 20:] = 255 - scrambled[:, 20:]  # the unknown half carries no information
+    result = inrcodec.encode(scrambled, mask=known, quality=2, **FAST)
+    decoded = inrcodec.decode_image(result.data)
+    assert result.ssim is None
+    assert result.psnr == pytest.approx(psnr(scrambled[known], decoded[known]), abs=1e-9)
+    assert result.psnr > psnr(scrambled[~known], decoded[~known]) + 3  # it did not fit the rest
+    with pytest.raises(InputError, match="mask"):
+        inrcodec.encode(small_rgb, mask=np.ones((5, 5), bool), **FAST)
+    with pytest.raises(InputError, match="no pixel"):
+        inrcodec.encode(small_rgb, mask=np.zeros(small_rgb.shape[:2], bool), **FAST)

@@ -133,33 +133,64 @@ def pixel_grid(height: int, width: int, device=None) -> Grid:
     return Grid((cell_centres(height, device), cell_centres(width, device)))
 
 
+def load_mask(source: str | os.PathLike | np.ndarray, height: int, width: int) -> np.ndarray:
+    """A ``(height, width)`` bool array of the pixels to fit (mask value > 127 in a picture, or
+    nonzero in an array): the rest are unknown, left for the network to fill in (inpainting)."""
+    if isinstance(source, np.ndarray):
+        known = np.asarray(source) > (127 if source.dtype == np.uint8 else 0)
+    else:
+        path = Path(source)
+        if not path.is_file():
+            raise InputError(f"{path}: no such mask file")
+        try:
+            with Image.open(path) as image:
+                known = np.asarray(image.convert("L")) > 127
+        except (UnidentifiedImageError, OSError):
+            raise InputError(f"{path}: not a mask picture Pillow can read") from None
+    if known.ndim == 3:
+        known = known.any(axis=2)
+    if known.shape != (height, width):
+        raise InputError(f"the mask is {known.shape[1]}x{known.shape[0]}, the image {width}x{height}")
+    if not known.any():
+        raise InputError("the mask marks no pixel as known")
+    return known
+
+
 class ImageObjective:
-    """Mean squared error of a model against an image, on the whole grid or random pixel batches."""
+    """Mean squared error of a model against an image, on the whole grid or random pixel batches,
+    over every pixel or only the ``known`` ones (inpainting)."""
 
     def __init__(self, signal: ImageSignal, device: torch.device, batch_pixels: int | None,
-                 generator: torch.Generator):
+                 generator: torch.Generator, known: np.ndarray | None = None):
         self.target = signal.target(device)
-        height, width, _ = self.target.shape
+        height, width, channels = self.target.shape
         self.grid = pixel_grid(height, width, device)
-        self.pixels = height * width
-        self.batch_pixels = batch_pixels if batch_pixels and batch_pixels < self.pixels else None
+        self.weights = None if known is None else torch.from_numpy(known).to(device)[..., None].float()
+        self.candidates = torch.arange(height * width, device=device) if known is None else \
+            torch.from_numpy(np.flatnonzero(known)).to(device)
+        count = len(self.candidates)
+        self.batch_pixels = batch_pixels if batch_pixels and batch_pixels < count else None
         self.generator = generator
 
+    def _mean_over_known(self, squared: torch.Tensor) -> torch.Tensor:
+        if self.weights is None:
+            return squared.mean()
+        return (squared * self.weights).sum() / (self.weights.sum() * squared.shape[-1])
+
     def loss(self, model: CoordinateNetwork) -> torch.Tensor:
-        """MSE on a fresh random batch of pixels, or on all of them when batches are off."""
+        """MSE on a fresh random batch of known pixels, or on all of them when batches are off."""
         if self.batch_pixels is None:
-            return torch.mean((model(self.grid) - self.target) ** 2)
-        height, width = self.grid.shape
-        flat = torch.randint(0, self.pixels, (self.batch_pixels,), generator=self.generator,
-                             device=self.generator.device)
-        flat = flat.to(self.target.device)
-        index = torch.stack((flat // width, flat % width), dim=-1)
-        batch = Grid(self.grid.axes, index)
+            return self._mean_over_known((model(self.grid) - self.target) ** 2)
+        picks = torch.randint(0, len(self.candidates), (self.batch_pixels,), generator=self.generator,
+                              device=self.generator.device)
+        flat = self.candidates[picks.to(self.candidates.device)]
+        width = self.grid.shape[1]
+        batch = Grid(self.grid.axes, torch.stack((flat // width, flat % width), dim=-1))
         return torch.mean((model(batch) - self.target.reshape(-1, self.target.shape[-1])[flat]) ** 2)
 
     @torch.no_grad()
     def full_mse(self, model: CoordinateNetwork) -> float:
-        return float(torch.mean((model(self.grid) - self.target) ** 2))
+        return float(self._mean_over_known((model(self.grid) - self.target) ** 2))
 
 
 def output_size(geometry: ImageGeometry, scale: float | None, size: tuple[int, int] | None,

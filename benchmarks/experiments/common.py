@@ -1,0 +1,43 @@
+"""What the experiments share: fitting any network to any loss with the codec's own loop."""
+
+from __future__ import annotations
+
+from typing import Callable
+
+import torch
+
+from inrcodec.fit import optimize
+from inrcodec.models import REGISTRY, CoordinateNetwork
+from inrcodec.presets import float_fit_schedule
+
+from ..common import RESULTS
+
+OUTPUT = RESULTS / "experiments"
+BASELINES = ("sl2a", "siren", "finer", "gauss", "wire", "relu_pe")  # the paper's comparison set
+
+
+def learning_rate_for(network: CoordinateNetwork) -> float:
+    return next(e.learning_rate for e in REGISTRY.values() if e.config_class is type(network.config))
+
+
+def fit_network(make: Callable[[], CoordinateNetwork], loss: Callable[[CoordinateNetwork], torch.Tensor],
+                steps: int, *, seed: int = 0,
+                monitor: Callable[[CoordinateNetwork, int], None] | None = None) -> CoordinateNetwork:
+    """``make()`` (seeded) fitted to ``loss`` with the codec's loop and its family's schedule."""
+    torch.manual_seed(seed)
+    network = make()
+    schedule = float_fit_schedule(steps, learning_rate_for(network))
+
+    def loss_and_metric(_step):
+        value = loss(network)
+        return value, value.detach()
+
+    optimize(network.parameters(), loss_and_metric, schedule, label="fit", progress=False,
+             monitor=None if monitor is None else (lambda done: monitor(network, done)))
+    return network
+
+
+def write(name: str, lines: list[str]) -> None:
+    OUTPUT.mkdir(parents=True, exist_ok=True)
+    (OUTPUT / f"{name}.md").write_text("\n".join(lines) + "\n")
+    print("\n".join(lines))
