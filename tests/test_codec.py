@@ -128,3 +128,13 @@ def test_a_mask_restricts_the_fit_to_the_known_pixels(small_rgb):
         inrcodec.encode(small_rgb, mask=np.ones((5, 5), bool), **FAST)
     with pytest.raises(InputError, match="no pixel"):
         inrcodec.encode(small_rgb, mask=np.zeros(small_rgb.shape[:2], bool), **FAST)
+
+
+def test_target_bpp_picks_the_highest_level_within_the_target(small_rgb):
+    generous = inrcodec.encode(small_rgb, bpp=1000.0, iterations=30, device="cpu")
+    assert generous.quality == max(inrcodec.QUALITY_LEVELS)
+    stingy = inrcodec.encode(small_rgb, bpp=0.001, iterations=30, device="cpu")
+    assert stingy.quality == min(inrcodec.QUALITY_LEVELS)  # nothing fits: the smallest file
+    middle = inrcodec.encode(small_rgb, quality=4, iterations=30, device="cpu").bpp
+    chosen = inrcodec.encode(small_rgb, bpp=middle * 1.01, iterations=30, device="cpu")
+    assert chosen.bpp <= middle * 1.01 and chosen.quality >= 4

@@ -7,7 +7,6 @@ hidden layers.
 
 from __future__ import annotations
 
-import argparse
 
 import torch
 
@@ -17,7 +16,7 @@ from inrcodec.presets import batch_pixels
 from inrcodec.signals.image import ImageObjective, load_image
 
 from ..common import kodak_image, run_description
-from .common import fit_network, write
+from .common import arguments, fit_network, write
 
 
 class Sl2aWithoutModulation(Sl2a):
@@ -31,10 +30,7 @@ class Sl2aWithoutModulation(Sl2a):
 
 
 def main(argv=None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--quick", action="store_true")
-    parser.add_argument("--image", default="kodim23")
-    args = parser.parse_args(argv)
+    args = arguments(__doc__, argv, image=True)
     side, steps = (128, 600) if args.quick else (256, 3000)
     signal = load_image(kodak_image(args.image, side))
     generator = torch.Generator().manual_seed(0)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 from typing import Callable
 
 import torch
@@ -14,6 +15,17 @@ from ..common import RESULTS
 
 OUTPUT = RESULTS / "experiments"
 BASELINES = ("sl2a", "siren", "finer", "gauss", "wire", "relu_pe")  # the paper's comparison set
+
+
+def arguments(doc: str, argv, *, image: bool = False, models: bool = False) -> argparse.Namespace:
+    """The experiments' common options: --quick, and --image / --models where they apply."""
+    parser = argparse.ArgumentParser(description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--quick", action="store_true", help="minutes on a 2-core CPU")
+    if image:
+        parser.add_argument("--image", default="kodim23", help="Kodak image name")
+    if models:
+        parser.add_argument("--models", nargs="+", default=list(BASELINES))
+    return parser.parse_args(argv)
 
 
 def learning_rate_for(network: CoordinateNetwork) -> float:

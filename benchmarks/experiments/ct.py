@@ -12,7 +12,6 @@ each step uses a random subset of angles.
 
 from __future__ import annotations
 
-import argparse
 from typing import Callable
 
 import numpy as np
@@ -27,7 +26,7 @@ from inrcodec.presets import model_config
 from inrcodec.signals import cell_centres
 
 from ..common import run_description
-from .common import BASELINES, OUTPUT, fit_network, write
+from .common import OUTPUT, arguments, fit_network, write
 
 ANGLES = 100
 ANGLES_PER_STEP = 10
@@ -80,10 +79,7 @@ def bilinear_values(image: np.ndarray) -> Callable[[torch.Tensor, torch.Tensor],
 
 
 def main(argv=None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--quick", action="store_true")
-    parser.add_argument("--models", nargs="+", default=list(BASELINES))
-    args = parser.parse_args(argv)
+    args = arguments(__doc__, argv, models=True)
     size, steps, level = (64, 500, 5) if args.quick else (256, 3000, 7)
     phantom = resize(shepp_logan_phantom(), (size, size), anti_aliasing=True).astype(np.float32)
     angles = np.linspace(0.0, 180.0, ANGLES, endpoint=False)

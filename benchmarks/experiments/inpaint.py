@@ -6,7 +6,6 @@ in the other 30 %; PSNR on those unknown pixels, beside scikit-image's biharmoni
 
 from __future__ import annotations
 
-import argparse
 
 import numpy as np
 from skimage.restoration import inpaint_biharmonic
@@ -17,17 +16,13 @@ from inrcodec.pictures import side_by_side
 from inrcodec.presets import QUALITY_LEVELS
 
 from ..common import kodak_image, run_description
-from .common import BASELINES, OUTPUT, write
+from .common import OUTPUT, arguments, write
 
 KNOWN_SHARE = 0.7
 
 
 def main(argv=None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--quick", action="store_true")
-    parser.add_argument("--image", default="kodim23")
-    parser.add_argument("--models", nargs="+", default=list(BASELINES))
-    args = parser.parse_args(argv)
+    args = arguments(__doc__, argv, image=True, models=True)
     side, steps = (128, 600) if args.quick else (256, 3000)
     original = kodak_image(args.image, side)
     known = np.random.default_rng(0).random(original.shape[:2]) < KNOWN_SHARE

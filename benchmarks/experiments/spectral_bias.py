@@ -11,7 +11,6 @@ about the same number of parameters.
 
 from __future__ import annotations
 
-import argparse
 from dataclasses import replace
 
 import numpy as np
@@ -22,7 +21,7 @@ from inrcodec.models.sine import FinerConfig, SirenConfig
 from inrcodec.signals import cell_centres
 
 from ..common import run_description
-from .common import OUTPUT, fit_network, write
+from .common import OUTPUT, arguments, fit_network, write
 
 FREQUENCIES = (3, 5, 7, 9)
 POINTS = 300
@@ -40,9 +39,7 @@ def configs() -> dict:
 
 
 def main(argv=None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--quick", action="store_true")
-    args = parser.parse_args(argv)
+    args = arguments(__doc__, argv)
     steps = 1000 if args.quick else 5000
     x = cell_centres(POINTS)
     basis = torch.stack([torch.sin(k * np.pi * x) for k in FREQUENCIES], dim=1)  # (300, 4)

@@ -10,7 +10,6 @@ Pillow's bicubic and Lanczos upscaling of the same small picture.
 
 from __future__ import annotations
 
-import argparse
 
 import numpy as np
 from PIL import Image
@@ -21,17 +20,13 @@ from inrcodec.pictures import side_by_side
 from inrcodec.presets import QUALITY_LEVELS
 
 from ..common import kodak_image, run_description
-from .common import BASELINES, OUTPUT, write
+from .common import OUTPUT, arguments, write
 
 FACTORS = (2, 4, 6)
 
 
 def main(argv=None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--quick", action="store_true")
-    parser.add_argument("--image", default="kodim23")
-    parser.add_argument("--models", nargs="+", default=list(BASELINES))
-    args = parser.parse_args(argv)
+    args = arguments(__doc__, argv, image=True, models=True)
     side, steps = (192, 600) if args.quick else (None, 3000)
     original = kodak_image(args.image, side)
     height, width = original.shape[:2]
