@@ -49,7 +49,8 @@ def machine() -> str:
 def run_description(command: list[str]) -> str:
     commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=REPO, capture_output=True,
                             text=True).stdout.strip() or "uncommitted"
-    dirty = subprocess.run(["git", "status", "--porcelain", "--", "inrcodec", "cli", "benchmarks"],
+    dirty = subprocess.run(["git", "status", "--porcelain", "--", "inrcodec", "cli", "benchmarks",
+                            ":!benchmarks/results", ":!benchmarks/RESULTS.md"],
                            cwd=REPO, capture_output=True, text=True).stdout.strip()
     return (f"command `{' '.join(command)}`, commit {commit}{'+changes' if dirty else ''}, "
             f"{machine()}, {datetime.date.today().isoformat()}")
