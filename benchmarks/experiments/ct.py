@@ -7,7 +7,7 @@ and the samples along y are summed. Its geometry is tested against ``skimage.tra
 The network is evaluated at those (continuous) points, so no image is rasterised in the loop;
 each step uses a random subset of angles.
 
-    python -m benchmarks.experiments.ct --quick     # Shepp–Logan at 64², 1000 steps
+    python -m benchmarks.experiments.ct --quick     # Shepp–Logan at 64², 800 steps
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ from ..common import run_description
 from .common import OUTPUT, arguments, fit_network, write
 
 ANGLES = 100
-ANGLES_PER_STEP = 10
+ANGLES_PER_STEP = 5
 
 
 def ray_points(size: int, angles_deg: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
@@ -80,8 +80,7 @@ def bilinear_values(image: np.ndarray) -> Callable[[torch.Tensor, torch.Tensor],
 
 def main(argv=None) -> None:
     args = arguments(__doc__, argv, models=True)
-    size, steps = (64, 1000) if args.quick else (256, 5000)
-    level = max(QUALITY_LEVELS)  # sized as for a 256² picture at the top level: CT is not coding
+    size, steps, level = (64, 800, 5) if args.quick else (256, 5000, max(QUALITY_LEVELS))
     phantom = resize(shepp_logan_phantom(), (size, size), anti_aliasing=True).astype(np.float32)
     angles = np.linspace(0.0, 180.0, ANGLES, endpoint=False)
     sinogram = radon(phantom, theta=angles, circle=True).astype(np.float32)
@@ -98,7 +97,7 @@ def main(argv=None) -> None:
     results = {"filtered back-projection (scikit-image)":
                np.clip(iradon(sinogram, theta=angles, filter_name="ramp", circle=True), 0, 1) * inside}
     for model in args.models:
-        config = model_config(model, level, 256, 256, 1)
+        config = model_config(model, level, 256, 256, 1)  # sized as for a 256² picture: CT is not coding
         network = fit_network(lambda: build_model(config), loss_for, steps)
         with torch.no_grad():
             image = network(Grid((cell_centres(size), cell_centres(size))))[..., 0].numpy()

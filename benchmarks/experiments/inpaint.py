@@ -44,7 +44,7 @@ def main(argv=None) -> None:
                      f"| {psnr(original[known], filled[known]):.2f} |")
     OUTPUT.mkdir(parents=True, exist_ok=True)
     side_by_side([(original, "original"), (observed, "observed (70%)")]
-                 + [(results[n], f"{n}\n{psnr(original[unknown], results[n][unknown]):.2f} dB")
+                 + [(results[n], f"{n.split(' ')[0]}\n{psnr(original[unknown], results[n][unknown]):.2f} dB")
                     for n in ("biharmonic (scikit-image)", "inrcodec-sl2a") if n in results]
                  ).save(OUTPUT / "inpaint.png")
     write("inpaint", lines)
