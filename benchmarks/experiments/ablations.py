@@ -15,8 +15,8 @@ from inrcodec.models import Sl2a, Sl2aConfig
 from inrcodec.presets import batch_pixels
 from inrcodec.signals.image import ImageObjective, load_image
 
-from ..common import kodak_image, run_description
-from .common import arguments, fit_network, write
+from ..common import kodak_image
+from .common import arguments, describe, fit_network, write
 
 
 class Sl2aWithoutModulation(Sl2a):
@@ -41,7 +41,7 @@ def main(argv=None) -> None:
         return sum(p.numel() for p in network.parameters()), psnr_from_mse(objective.full_mse(network))
 
     base = dict(in_features=2, out_features=3, hidden_layers=3)
-    lines = [f"Run: {run_description(['python', '-m', 'benchmarks.experiments.ablations', *(argv or [])])}; "
+    lines = [f"Run: {describe('benchmarks.experiments.ablations', argv)}; "
              f"{args.image} {side}² crop, {steps} steps, float fit (no coding).", "",
              "| ablation | setting | parameters | PSNR dB |", "|---|---|---|---|"]
     for degree in (4, 16, 64, 256, 512):

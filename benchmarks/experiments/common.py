@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from typing import Callable
 
 import torch
@@ -11,7 +12,7 @@ from inrcodec.fit import optimize
 from inrcodec.models import REGISTRY, CoordinateNetwork
 from inrcodec.presets import float_fit_schedule
 
-from ..common import RESULTS
+from ..common import RESULTS, run_description
 
 OUTPUT = RESULTS / "experiments"
 BASELINES = ("sl2a", "siren", "finer", "gauss", "wire", "relu_pe")  # the paper's comparison set
@@ -26,6 +27,11 @@ def arguments(doc: str, argv, *, image: bool = False, models: bool = False) -> a
     if models:
         parser.add_argument("--models", nargs="+", default=list(BASELINES))
     return parser.parse_args(argv)
+
+
+def describe(module: str, argv) -> str:
+    """The run line for a results table: command (as typed), commit, machine, date."""
+    return run_description(["python", "-m", module, *(sys.argv[1:] if argv is None else argv)])
 
 
 def learning_rate_for(network: CoordinateNetwork) -> float:

@@ -25,8 +25,7 @@ from inrcodec.pictures import side_by_side
 from inrcodec.presets import QUALITY_LEVELS, model_config
 from inrcodec.signals import cell_centres
 
-from ..common import run_description
-from .common import OUTPUT, arguments, fit_network, write
+from .common import OUTPUT, arguments, describe, fit_network, write
 
 ANGLES = 100
 ANGLES_PER_STEP = 5
@@ -103,7 +102,7 @@ def main(argv=None) -> None:
             image = network(Grid((cell_centres(size), cell_centres(size))))[..., 0].numpy()
         results[f"inrcodec-{model}"] = np.clip(image, 0, 1) * inside
 
-    lines = [f"Run: {run_description(['python', '-m', 'benchmarks.experiments.ct', *(argv or [])])}; "
+    lines = [f"Run: {describe('benchmarks.experiments.ct', argv)}; "
              f"Shepp–Logan phantom {size}², {ANGLES} angles, {steps} steps "
              f"({ANGLES_PER_STEP} random angles each), networks of the size of SL²A at level {level} "
              f"for a 256² picture.", "",

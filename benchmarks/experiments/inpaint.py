@@ -15,8 +15,8 @@ from inrcodec.metrics import psnr
 from inrcodec.pictures import side_by_side
 from inrcodec.presets import QUALITY_LEVELS
 
-from ..common import kodak_image, run_description
-from .common import OUTPUT, arguments, write
+from ..common import kodak_image
+from .common import OUTPUT, arguments, describe, write
 
 KNOWN_SHARE = 0.7
 
@@ -36,7 +36,7 @@ def main(argv=None) -> None:
                                      iterations=steps, device="auto")
         results[f"inrcodec-{model}"] = inrcodec.decode_image(data)
 
-    lines = [f"Run: {run_description(['python', '-m', 'benchmarks.experiments.inpaint', *(argv or [])])}; "
+    lines = [f"Run: {describe('benchmarks.experiments.inpaint', argv)}; "
              f"{args.image} {side}² crop, {KNOWN_SHARE:.0%} of pixels known (seeded), {steps} steps.", "",
              "| method | PSNR on the unknown pixels (dB) | PSNR on the known pixels (dB) |", "|---|---|---|"]
     for name, filled in results.items():

@@ -20,8 +20,7 @@ from inrcodec.models import Grid, ReluPeConfig, Sl2aConfig, build_model
 from inrcodec.models.sine import FinerConfig, SirenConfig
 from inrcodec.signals import cell_centres
 
-from ..common import run_description
-from .common import OUTPUT, arguments, fit_network, write
+from .common import OUTPUT, arguments, describe, fit_network, write
 
 FREQUENCIES = (3, 5, 7, 9)
 POINTS = 300
@@ -79,7 +78,7 @@ def main(argv=None) -> None:
 
     refreshes = next(iter(errors.values())).shape[1]
     quarter = max(0, refreshes // 10 - 1)
-    lines = [f"Run: {run_description(['python', '-m', 'benchmarks.experiments.spectral_bias', *(argv or [])])}; "
+    lines = [f"Run: {describe('benchmarks.experiments.spectral_bias', argv)}; "
              f"{steps} steps, full batch of {POINTS} points.", "",
              "| network | parameters | " + " | ".join(f"k={k} @ {(quarter + 1) * 25} steps" for k in FREQUENCIES)
              + " | " + " | ".join(f"k={k} @ end" for k in FREQUENCIES) + " |",

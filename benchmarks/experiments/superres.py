@@ -19,8 +19,8 @@ from inrcodec.metrics import psnr, ssim
 from inrcodec.pictures import side_by_side
 from inrcodec.presets import QUALITY_LEVELS
 
-from ..common import kodak_image, run_description
-from .common import OUTPUT, arguments, write
+from ..common import kodak_image
+from .common import OUTPUT, arguments, describe, write
 
 FACTORS = (2, 4, 6)
 
@@ -32,7 +32,7 @@ def main(argv=None) -> None:
     height, width = original.shape[:2]
     height, width = height - height % 12, width - width % 12  # divisible by every factor
     original = np.ascontiguousarray(original[:height, :width])
-    lines = [f"Run: {run_description(['python', '-m', 'benchmarks.experiments.superres', *(argv or [])])}; "
+    lines = [f"Run: {describe('benchmarks.experiments.superres', argv)}; "
              f"{args.image}, {width}×{height}, {steps} steps, quality {max(QUALITY_LEVELS)}.", "",
              "| ×factor | method | PSNR dB | SSIM |", "|---|---|---|---|"]
     panels = []
