@@ -24,7 +24,7 @@ def decode_network(stream: Bitstream, device: torch.device | None = None) -> Coo
              for size, header in zip(sizes, stream.groups)]
     integers = decode_groups(stream.payload, coded)
     dequantize_into(model, integers, [step_from_index(h.step_index) for h in stream.groups])
-    return model.eval()
+    return model.requires_grad_(False)  # decoding never needs gradients
 
 
 def decode_image(data: bytes, scale: float | None = None, size: tuple[int, int] | None = None,

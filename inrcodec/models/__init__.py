@@ -74,4 +74,7 @@ def build_model(config: ModelConfig) -> CoordinateNetwork:
 
 
 __all__ = ["CoordinateNetwork", "Grid", "ModelConfig", "ModelEntry", "ModelId", "MODEL_NAMES",
-           "REGISTRY", "build_model", "entry_for_id", "Sl2aConfig"]
+           "REGISTRY", "build_model", "entry_for_id",
+           "Sl2a", "Sl2aConfig", "Siren", "SirenConfig", "Finer", "FinerConfig", "Wire", "WireConfig",
+           "Gauss", "GaussConfig", "ReluPe", "ReluPeConfig", "Staf", "StafConfig", "Mfn", "MfnConfig",
+           "GaborMfnConfig"]
