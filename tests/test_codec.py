@@ -138,3 +138,21 @@ def test_target_bpp_picks_the_highest_level_within_the_target(small_rgb):
     middle = inrcodec.encode(small_rgb, quality=4, iterations=30, device="cpu").bpp
     chosen = inrcodec.encode(small_rgb, bpp=middle * 1.01, iterations=30, device="cpu")
     assert chosen.bpp <= middle * 1.01 and chosen.quality >= 4
+
+
+def test_overflowing_networks_render_defined_pixels(small_bitstream):
+    """Weights a hostile file may legally carry can overflow to inf/NaN; pixels stay defined."""
+    import torch
+
+    from inrcodec.bitstream import read_bitstream
+    from inrcodec.decoder import decode_network
+    from inrcodec.signals.image import render_image
+
+    stream = read_bitstream(small_bitstream)
+    network = decode_network(stream)
+    with torch.no_grad():
+        network.output.weight.fill_(float("nan"))
+        network.output.bias[0] = float("inf")
+    with np.errstate(all="raise"):
+        pixels = render_image(network, stream.geometry, 8, 6)
+    assert pixels.shape == (6, 8, 3) and pixels.dtype == np.uint8

@@ -231,7 +231,8 @@ def render_image(model: CoordinateNetwork, geometry: ImageGeometry, width: int, 
     for top in range(0, height, TILE_SIDE):
         for left in range(0, width, TILE_SIDE):
             tile = model(Grid((rows[top:top + TILE_SIDE], columns[left:left + TILE_SIDE])))
-            values = torch.round((tile + 0.5).clamp(0, 1) * geometry.max_value)
+            # a hostile (but valid) file can make activations overflow: NaN renders as 0
+            values = torch.round(torch.nan_to_num(tile + 0.5, nan=0.0).clamp(0, 1) * geometry.max_value)
             out[top:top + TILE_SIDE, left:left + TILE_SIDE] = values.cpu().numpy().astype(dtype)
     return out
 
