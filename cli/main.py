@@ -17,7 +17,7 @@ from inrcodec import CodecError, api
 from inrcodec.decoder import DEFAULT_MAX_OUTPUT_PIXELS
 from inrcodec.device import DEVICE_CHOICES
 from inrcodec.errors import InputError
-from inrcodec.files import write_atomically, write_bytes_atomically
+from inrcodec.files import refuse_existing, write_atomically, write_bytes_atomically
 from inrcodec.models import MODEL_NAMES
 from inrcodec.presets import DEFAULT_QUALITY, DEFAULT_STEPS, QUALITY_LEVELS
 from inrcodec.signals.image import save_image
@@ -103,8 +103,7 @@ def main():
 def encode(input_path, output, quality, bpp, model, iters, device, seed, mask, as_json, force, quiet):
     """Compress the image INPUT (PNG or anything Pillow reads) into an .inr bitstream."""
     output = output or str(Path(input_path).with_suffix(".inr"))
-    if Path(output).exists() and not force:
-        raise InputError(f"{output} already exists (use --force to overwrite it)")
+    refuse_existing(output, force=force)
     result = api.encode(input_path, quality=quality, bpp=bpp, model=model, iterations=iters,
                         device=device, seed=seed, mask=mask, progress=not quiet and sys.stderr.isatty())
     write_bytes_atomically(output, result.data, force=force)
@@ -114,6 +113,39 @@ def encode(input_path, output, quality, bpp, model, iters, device, seed, mask, a
         similarity = "" if result.ssim is None else f", SSIM {result.ssim:.4f}"
         click.echo(f"{output}: {result.bytes} bytes, {result.bpp:.4f} bpp, PSNR {result.psnr:.2f} dB"
                    f"{similarity} (quality {result.quality}, {result.model}, {result.seconds:.1f} s)")
+
+
+@main.command("encode-dir")
+@click.argument("input_dir", type=click.Path(file_okay=False))
+@click.argument("output_dir", type=click.Path(file_okay=False))
+@click.option("-q", "--quality", type=click.IntRange(min(QUALITY_LEVELS), max(QUALITY_LEVELS)),
+              default=DEFAULT_QUALITY, show_default=True, help="Quality level, as for encode.")
+@click.option("--model", type=click.Choice(MODEL_NAMES), default="sl2a", show_default=True)
+@click.option("--iters", type=click.IntRange(min=1), default=DEFAULT_STEPS, show_default=True)
+@click.option("--device", type=click.Choice(DEVICE_CHOICES), default="auto", show_default=True)
+@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("-f", "--force", is_flag=True, help="Re-encode pictures whose .inr already exists.")
+@reports_codec_errors
+def encode_dir(input_dir, output_dir, quality, model, iters, device, seed, force):
+    """Encode every picture in INPUT_DIR to OUTPUT_DIR/<name>.inr. Bad files are reported and
+    skipped; existing outputs are kept (run it again to resume an interrupted batch). Exits with
+    status 1 if any file failed."""
+    from tqdm.auto import tqdm
+
+    from inrcodec.batch import encode_directory, pictures_in
+
+    if not Path(input_dir).is_dir():
+        raise InputError(f"{input_dir}: no such directory")
+    with tqdm(total=pictures_in(input_dir), unit="picture", disable=not sys.stderr.isatty()) as bar:
+        report = encode_directory(input_dir, output_dir, force=force, quality=quality, model=model,
+                                  iterations=iters, device=device, seed=seed,
+                                  on_file=lambda _path: bar.update(1))
+    for path, reason in report.failed:
+        click.echo(f"skipped {path}: {reason}", err=True)
+    click.echo(f"{len(report.encoded)} encoded, {len(report.kept)} kept (already there), "
+               f"{len(report.failed)} failed")
+    if report.failed:
+        sys.exit(1)
 
 
 @main.command()
@@ -133,8 +165,7 @@ def encode(input_path, output, quality, bpp, model, iters, device, seed, mask, a
 def decode(input_path, output, scale, size, device, max_pixels, force):
     """Decode the bitstream INPUT into an image, at the encoded size or any other."""
     output = output or str(Path(input_path).with_suffix(".png"))
-    if Path(output).exists() and not force:
-        raise InputError(f"{output} already exists (use --force to overwrite it)")
+    refuse_existing(output, force=force)
     pixels = api.decode_image(read_input(input_path), scale=scale, size=size, device=device,
                               max_pixels=max_pixels)
     write_atomically(output, lambda temporary: save_image(pixels, temporary), force=force)

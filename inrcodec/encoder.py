@@ -34,7 +34,7 @@ class EncodeResult:
     quality: int
     config: dict
     psnr: float  # dB, decoded bitstream vs input (over the known pixels when a mask was given)
-    ssim: float | None  # over the whole picture; None with a mask (the unknown pixels have no truth)
+    ssim: float | None  # whole picture; None with a mask (unknown pixels have no truth) or below 7×7
     fitted_psnr: float  # dB, the float network before quantization (what coding cost)
     seconds: float
 

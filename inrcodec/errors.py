@@ -12,6 +12,10 @@ class InputError(CodecError):
     """An input file or array that cannot be encoded (missing, unreadable, unsupported)."""
 
 
+class OutputError(CodecError):
+    """An output that cannot be written (existing file without --force, full disk, no permission)."""
+
+
 class BitstreamError(CodecError):
     """Data that is not a valid inrcodec bitstream (wrong magic, truncated, corrupt, over limits)."""
 

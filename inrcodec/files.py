@@ -7,29 +7,41 @@ import tempfile
 from pathlib import Path
 from typing import Callable
 
-from .errors import InputError
+from .errors import OutputError
 
 
 def write_atomically(path: str | os.PathLike, write: Callable[[str], None], *, force: bool) -> None:
     """Call ``write(temporary_path)`` and move the result to ``path`` only once it is complete.
 
     Refuses to replace an existing ``path`` unless ``force``. On any failure (including Ctrl-C)
-    the temporary file is removed and ``path`` is left as it was.
+    the temporary file is removed and ``path`` is left as it was; a failed write (full disk, no
+    permission) becomes an ``OutputError``.
     """
     path = Path(path)
-    if path.exists() and not force:
-        raise InputError(f"{path} already exists (use --force to overwrite it)")
-    directory = path.parent if str(path.parent) else Path(".")
+    refuse_existing(path, force=force)
+    directory = path.parent
     if not directory.is_dir():
-        raise InputError(f"{directory}: no such directory")
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=directory)
+        raise OutputError(f"{directory}: no such directory")
+    try:
+        handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=directory)
+    except OSError as error:
+        raise OutputError(f"cannot write in {directory}: {error.strerror}") from None
     os.close(handle)
     try:
         write(temporary)
         os.replace(temporary, path)
+    except OSError as error:
+        Path(temporary).unlink(missing_ok=True)
+        raise OutputError(f"cannot write {path}: {error.strerror or error}") from None
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
+
+
+def refuse_existing(path: str | os.PathLike, *, force: bool) -> None:
+    """Outputs are never replaced unless asked: checked before any work is done."""
+    if Path(path).exists() and not force:
+        raise OutputError(f"{path} already exists (use --force to overwrite it)")
 
 
 def write_bytes_atomically(path: str | os.PathLike, data: bytes, *, force: bool) -> None:

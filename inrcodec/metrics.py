@@ -10,10 +10,13 @@ def psnr(reference: np.ndarray, decoded: np.ndarray) -> float:
     return float(peak_signal_noise_ratio(reference, decoded, data_range=data_range))
 
 
-def ssim(reference: np.ndarray, decoded: np.ndarray) -> float:
-    """SSIM (Gaussian-free 7×7 window, scikit-image defaults), averaged over channels."""
+def ssim(reference: np.ndarray, decoded: np.ndarray) -> float | None:
+    """SSIM (uniform 7×7 window, scikit-image defaults), averaged over channels; None for pictures
+    smaller than the window, where SSIM is not defined."""
     data_range = 65535 if reference.dtype == np.uint16 else 255
     reference, decoded = np.atleast_3d(reference), np.atleast_3d(decoded)
+    if min(reference.shape[:2]) < 7:
+        return None
     return float(structural_similarity(reference, decoded, data_range=data_range, channel_axis=2))
 
 

@@ -1,0 +1,101 @@
+"""Faults and odd inputs: interrupted or failed writes leave nothing behind, batches survive bad
+files and resume, and every kind of picture is encoded or refused with a clear error."""
+
+import errno
+import struct
+import zlib
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+from PIL import Image
+
+import inrcodec
+from inrcodec.cli.main import main
+from inrcodec.errors import InputError, LimitError
+
+FAST_CLI = ["--iters", "20", "--device", "cpu", "-q", "1"]
+
+
+def run(*args):
+    return CliRunner().invoke(main, [str(a) for a in args])
+
+
+def test_an_interrupted_encode_leaves_no_output_and_no_temporary_file(tmp_path, small_png, monkeypatch):
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(inrcodec.api, "encode_signal", interrupted)
+    result = run("encode", small_png, "-o", tmp_path / "out.inr", *FAST_CLI)
+    assert result.exit_code != 0
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_full_disk_is_a_clean_error_with_nothing_left_behind(tmp_path, small_bitstream, monkeypatch):
+    source = tmp_path / "in.inr"
+    source.write_bytes(small_bitstream)
+
+    def full_disk(*args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr("inrcodec.files.os.replace", full_disk)
+    result = run("decode", source, "-o", tmp_path / "out.png")
+    assert result.exit_code == 1 and "No space left on device" in result.output
+    assert "Traceback" not in result.output
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in.inr"]
+
+
+def test_a_batch_skips_bad_files_and_resumes(tmp_path, small_rgb):
+    pictures, outputs = tmp_path / "in", tmp_path / "out"
+    pictures.mkdir()
+    Image.fromarray(small_rgb).save(pictures / "a.png")
+    Image.fromarray(small_rgb[:16, :16]).save(pictures / "b.png")
+    (pictures / "broken.png").write_text("not a picture")
+    first = run("encode-dir", pictures, outputs, "--iters", "20", "--device", "cpu")
+    assert first.exit_code == 1
+    assert "2 encoded, 0 kept (already there), 1 failed" in first.output
+    assert "broken.png" in first.output
+    assert sorted(p.name for p in outputs.iterdir()) == ["a.inr", "b.inr"]
+    before = (outputs / "a.inr").stat().st_mtime_ns
+    second = run("encode-dir", pictures, outputs, "--iters", "20", "--device", "cpu")
+    assert "0 encoded, 2 kept (already there), 1 failed" in second.output
+    assert (outputs / "a.inr").stat().st_mtime_ns == before
+
+
+def test_a_one_pixel_picture_round_trips():
+    pixel = np.array([[[200, 30, 90]]], dtype=np.uint8)
+    data = inrcodec.encode_image(pixel, quality=1, iterations=30, device="cpu")
+    assert inrcodec.decode_image(data).shape == (1, 1, 3)
+    assert inrcodec.decode_image(data, scale=5).shape == (5, 5, 3)
+
+
+def test_exif_orientation_is_applied(tmp_path, small_rgb):
+    exif = Image.Exif()
+    exif[0x0112] = 6  # rotate 90° clockwise on display
+    path = tmp_path / "rotated.jpg"
+    Image.fromarray(small_rgb).save(path, exif=exif.tobytes(), quality=95)
+    result = inrcodec.encode(path, quality=1, iterations=20, device="cpu")
+    assert (result.width, result.height) == (32, 40)  # stored 40×32, shown 32×40
+
+
+def test_absurdly_large_pictures_are_refused_before_decoding(tmp_path):
+    def chunk(kind, data):
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    header = struct.pack(">IIBBBBB", 70000, 70000, 8, 2, 0, 0, 0)
+    png = b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(b"")) + chunk(b"IEND", b"")
+    path = tmp_path / "huge.png"
+    path.write_bytes(png)
+    with pytest.raises(LimitError):
+        inrcodec.encode(path, iterations=5, device="cpu")
+
+
+def test_files_that_are_not_pictures_are_refused_whatever_their_name(tmp_path):
+    for name, content in (("script.png", b"#!/bin/sh\necho hi\n"), ("empty.png", b""),
+                          ("zip.jpg", b"PK\x03\x04" + bytes(40))):
+        path = tmp_path / name
+        path.write_bytes(content)
+        with pytest.raises(InputError):
+            inrcodec.encode(path, iterations=5, device="cpu")
+    with pytest.raises(InputError):
+        inrcodec.encode(tmp_path, iterations=5, device="cpu")  # a folder
