@@ -12,7 +12,8 @@ from .quant import dequantize_into, scale_from_index, step_from_index
 from .quant.groups import group_sizes
 from .signals.image import output_size, render_image
 
-DEFAULT_MAX_OUTPUT_PIXELS = 1 << 28  # 268 MP: a ×16 decode of a Kodak image, ~800 MB as RGB
+DEFAULT_MAX_OUTPUT_PIXELS = 1 << 26  # 67 MP (≈ 200 MB as RGB): a ×10 decode of a Kodak image;
+# a 100-byte file may declare any size, so more must be asked for (--max-pixels)
 
 
 def decode_network(stream: Bitstream, device: torch.device | None = None) -> CoordinateNetwork:
