@@ -11,9 +11,7 @@ from PIL import Image
 from skimage import data as skimage_data
 
 from inrcodec import api
-from inrcodec.metrics import bits_per_pixel, psnr
-from inrcodec.pictures import side_by_side
-from inrcodec.reference_codecs import closest_in_size
+from inrcodec.compare import compare
 from inrcodec.signals.image import save_image
 
 DEMO_SIDE = 256
@@ -25,6 +23,12 @@ def demo_image() -> np.ndarray:
     return np.asarray(image.resize((DEMO_SIDE, DEMO_SIDE), Image.Resampling.LANCZOS))
 
 
+def print_rows(rows, echo: Callable[[str], None]) -> None:
+    echo(f"{'codec':10} {'bytes':>7} {'bpp':>7} {'PSNR dB':>8}")
+    for name, n_bytes, bpp, quality in rows:
+        echo(f"{name:10} {n_bytes:7d} {bpp:7.3f} {quality:8.2f}")
+
+
 def run_demo(folder: Path, *, iterations: int, device: str, echo: Callable[[str], None]) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     original = demo_image()
@@ -32,23 +36,11 @@ def run_demo(folder: Path, *, iterations: int, device: str, echo: Callable[[str]
     echo(f"encoding a {DEMO_SIDE}x{DEMO_SIDE} picture ({iterations} steps)…")
     result = api.encode(original, iterations=iterations, device=device, progress=sys.stderr.isatty())
     (folder / "astronaut.inr").write_bytes(result.data)
-    decoded = api.decode_image(result.data)
-    save_image(decoded, folder / "inrcodec.png")
+    save_image(api.decode_image(result.data), folder / "inrcodec.png")
     save_image(api.decode_image(result.data, scale=4), folder / "inrcodec_x4.png")
-
-    rows = [("inrcodec", result.bytes, result.bpp, result.psnr)]
-    panels = [(original, "original"),
-              (decoded, f"inrcodec q{result.quality}\n{result.bpp:.3f} bpp, {result.psnr:.2f} dB")]
-    for codec, suffix in (("jpeg", "jpg"), ("webp", "webp")):
-        classic = closest_in_size(original, codec, result.bytes)
-        (folder / f"{codec}.{suffix}").write_bytes(classic.data)
-        bpp = bits_per_pixel(len(classic.data), DEMO_SIDE, DEMO_SIDE)
-        quality = psnr(original, classic.decoded)
-        rows.append((codec, len(classic.data), bpp, quality))
-        panels.append((classic.decoded, f"{codec} q{classic.setting:g}\n{bpp:.3f} bpp, {quality:.2f} dB"))
-    side_by_side(panels).save(folder / "comparison.png")
-
-    echo(f"{'codec':10} {'bytes':>7} {'bpp':>7} {'PSNR dB':>8}")
-    for name, n_bytes, bpp, quality in rows:
-        echo(f"{name:10} {n_bytes:7d} {bpp:7.3f} {quality:8.2f}")
+    comparison = compare(original, result)
+    for classic, suffix in comparison.classics:
+        (folder / f"{classic.codec}.{suffix}").write_bytes(classic.data)
+    comparison.picture.save(folder / "comparison.png")
+    print_rows(comparison.rows, echo)
     echo(f"pictures in {folder}/: comparison.png, inrcodec.png, inrcodec_x4.png (x4 decode), …")

@@ -7,6 +7,7 @@ non-zero exit status, and outputs are written atomically (never half a file).
 from __future__ import annotations
 
 import functools
+import io
 import json
 import sys
 from pathlib import Path
@@ -22,7 +23,7 @@ from inrcodec.models import MODEL_NAMES
 from inrcodec.presets import DEFAULT_QUALITY, DEFAULT_STEPS, QUALITY_LEVELS
 from inrcodec.signals.image import save_image
 
-from .demo import run_demo
+from .demo import print_rows, run_demo
 
 
 def reports_codec_errors(command):
@@ -50,7 +51,16 @@ def parse_size(_context, _parameter, value: str | None):
     return width, height
 
 
+def output_beside(input_path: str, suffix: str) -> str:
+    if input_path == "-":
+        raise InputError("reading standard input: give the output with -o (- for standard output)")
+    return str(Path(input_path).with_suffix(suffix))
+
+
 def read_input(path: str) -> bytes:
+    """A file's bytes; ``-`` reads standard input."""
+    if path == "-":
+        return click.get_binary_stream("stdin").read()
     try:
         return Path(path).read_bytes()
     except FileNotFoundError:
@@ -101,18 +111,25 @@ def main():
 @click.option("--quiet", is_flag=True, help="No progress bar.")
 @reports_codec_errors
 def encode(input_path, output, quality, bpp, model, iters, device, seed, mask, as_json, force, quiet):
-    """Compress the image INPUT (PNG or anything Pillow reads) into an .inr bitstream."""
-    output = output or str(Path(input_path).with_suffix(".inr"))
-    refuse_existing(output, force=force)
-    result = api.encode(input_path, quality=quality, bpp=bpp, model=model, iterations=iters,
+    """Compress the image INPUT (PNG or anything Pillow reads; - for standard input) into an .inr
+    bitstream (-o - writes it to standard output, and the summary to standard error)."""
+    output = output or output_beside(input_path, ".inr")
+    if output != "-":
+        refuse_existing(output, force=force)
+    source = read_input(input_path) if input_path == "-" else input_path
+    result = api.encode(source, quality=quality, bpp=bpp, model=model, iterations=iters,
                         device=device, seed=seed, mask=mask, progress=not quiet and sys.stderr.isatty())
-    write_bytes_atomically(output, result.data, force=force)
+    if output == "-":
+        click.get_binary_stream("stdout").write(result.data)
+    else:
+        write_bytes_atomically(output, result.data, force=force)
     if as_json:
-        click.echo(json.dumps({"output": output, **result.summary()}))
+        click.echo(json.dumps({"output": output, **result.summary()}), err=output == "-")
     else:
         similarity = "" if result.ssim is None else f", SSIM {result.ssim:.4f}"
         click.echo(f"{output}: {result.bytes} bytes, {result.bpp:.4f} bpp, PSNR {result.psnr:.2f} dB"
-                   f"{similarity} (quality {result.quality}, {result.model}, {result.seconds:.1f} s)")
+                   f"{similarity} (quality {result.quality}, {result.model}, {result.seconds:.1f} s)",
+                   err=output == "-")
 
 
 @main.command("encode-dir")
@@ -163,11 +180,18 @@ def encode_dir(input_dir, output_dir, quality, model, iters, device, seed, force
 @click.option("-f", "--force", is_flag=True, help="Overwrite OUTPUT if it exists.")
 @reports_codec_errors
 def decode(input_path, output, scale, size, device, max_pixels, force):
-    """Decode the bitstream INPUT into an image, at the encoded size or any other."""
-    output = output or str(Path(input_path).with_suffix(".png"))
-    refuse_existing(output, force=force)
+    """Decode the bitstream INPUT (- for standard input) into a PNG, at the encoded size or any
+    other (-o - writes the PNG to standard output)."""
+    output = output or output_beside(input_path, ".png")
+    if output != "-":
+        refuse_existing(output, force=force)
     pixels = api.decode_image(read_input(input_path), scale=scale, size=size, device=device,
                               max_pixels=max_pixels)
+    if output == "-":
+        buffer = io.BytesIO()
+        save_image(pixels, buffer)
+        click.get_binary_stream("stdout").write(buffer.getvalue())
+        return
     write_atomically(output, lambda temporary: save_image(pixels, temporary), force=force)
     click.echo(f"{output}: {pixels.shape[1]}x{pixels.shape[0]}, {pixels.shape[2]} channel(s)")
 
@@ -196,6 +220,34 @@ def info(input_path, as_json):
     for group in stream.groups:
         click.echo(f"{group.label:40} {group.weights:8d} {group.step:10.3g} {group.max_abs:7d} "
                    f"{100 * group.bits / total_bits:6.1f}%")
+
+
+@main.command()
+@click.argument("input_path", metavar="INPUT", type=click.Path(dir_okay=False))
+@click.option("-o", "--output", type=click.Path(dir_okay=False),
+              help="Picture to write [default: INPUT_compare.png].")
+@click.option("-q", "--quality", type=click.IntRange(min(QUALITY_LEVELS), max(QUALITY_LEVELS)),
+              default=DEFAULT_QUALITY, show_default=True)
+@click.option("--model", type=click.Choice(MODEL_NAMES), default="sl2a", show_default=True)
+@click.option("--iters", type=click.IntRange(min=1), default=DEFAULT_STEPS, show_default=True)
+@click.option("--device", type=click.Choice(DEVICE_CHOICES), default="auto", show_default=True)
+@click.option("-f", "--force", is_flag=True, help="Overwrite OUTPUT if it exists.")
+@reports_codec_errors
+def compare(input_path, output, quality, model, iters, device, force):
+    """Encode INPUT and write a side-by-side picture of inrcodec, JPEG and WebP at about the same
+    file size, with bpp and PSNR under each (centre crops of at most 384x384)."""
+    from inrcodec.compare import compare as compare_codecs
+    from inrcodec.signals.image import load_image
+
+    output = output or str(Path(input_path).with_name(f"{Path(input_path).stem}_compare.png"))
+    refuse_existing(output, force=force)
+    original = load_image(input_path).pixels
+    result = api.encode(original, quality=quality, model=model, iterations=iters, device=device,
+                        progress=sys.stderr.isatty())
+    comparison = compare_codecs(original, result)
+    write_atomically(output, lambda temporary: comparison.picture.save(temporary, format="PNG"), force=force)
+    print_rows(comparison.rows, click.echo)
+    click.echo(f"picture: {output}")
 
 
 @main.command()

@@ -8,9 +8,10 @@ from .api import GroupInfo, StreamInfo, decode_image, encode, encode_image, read
 from .encoder import EncodeResult
 from .errors import BitstreamError, CodecError, DeviceError, InputError, LimitError
 from .presets import DEFAULT_QUALITY, QUALITY_LEVELS
+from . import pillow_plugin  # registers the .inr format with Pillow
 
 __version__ = "0.1.0"
 
-__all__ = ["encode", "encode_image", "decode_image", "read_info", "EncodeResult", "StreamInfo",
+__all__ = ["pillow_plugin", "encode", "encode_image", "decode_image", "read_info", "EncodeResult", "StreamInfo",
            "GroupInfo", "CodecError", "BitstreamError", "InputError", "LimitError", "DeviceError",
            "DEFAULT_QUALITY", "QUALITY_LEVELS", "__version__"]

@@ -24,7 +24,7 @@ from .quant import laplace_bits, scale_from_index, step_from_index, weight_group
 from .quant.groups import group_sizes
 from .signals.image import load_image, load_mask
 
-ImageSource = str | os.PathLike | np.ndarray
+ImageSource = str | os.PathLike | np.ndarray | bytes  # a path, an array, or a file's bytes
 
 
 def encode(source: ImageSource, *, quality: int = DEFAULT_QUALITY, bpp: float | None = None,

@@ -34,10 +34,15 @@ def settings(codec: str) -> list[float]:
     return [5, 15, 30, 45, 60, 70, 80, 88, 94]
 
 
+def visible(pixels: np.ndarray) -> np.ndarray:
+    """What the classic codecs code of an 8-bit picture: grey or RGB, alpha dropped."""
+    return pixels[:, :, :1] if pixels.shape[2] <= 2 else pixels[:, :, :3]
+
+
 def compress(pixels: np.ndarray, codec: str, setting: float) -> ClassicResult:
-    image = Image.fromarray(pixels if pixels.shape[2] > 1 else pixels[:, :, 0])
-    if image.mode not in ("RGB", "L"):
-        image = image.convert("RGB")
+    """Code ``pixels`` (8-bit; alpha is dropped, see ``visible``) and decode them back."""
+    shown = visible(pixels)
+    image = Image.fromarray(shown if shown.shape[2] == 3 else shown[:, :, 0])
     buffer = io.BytesIO()
     start = time.perf_counter()
     if codec == "jpeg":

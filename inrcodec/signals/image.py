@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import math
 import os
 from dataclasses import dataclass
@@ -63,15 +64,19 @@ class ImageSignal:
         return torch.from_numpy(self.pixels.astype(np.float32) * scale - 0.5).to(device)
 
 
-def load_image(source: str | os.PathLike | np.ndarray) -> ImageSignal:
-    """Read an image file (or take an array) and check that the codec can represent it."""
+def load_image(source: str | os.PathLike | np.ndarray | bytes) -> ImageSignal:
+    """Read an image file (or the bytes of one, or take an array) and check that the codec can
+    represent it."""
     if isinstance(source, np.ndarray):
         return _signal_from_array(source)
-    path = Path(source)
-    if not path.is_file():
-        raise InputError(f"{path}: no such file")
+    if isinstance(source, bytes):
+        path, opened = Path("<input>"), io.BytesIO(source)
+    else:
+        path = opened = Path(source)
+        if not path.is_file():
+            raise InputError(f"{path}: no such file")
     try:
-        with Image.open(path) as image:
+        with Image.open(opened) as image:
             _check_supported(image, path)
             pixels = _pixels_from_pil(ImageOps.exif_transpose(image))
     except UnidentifiedImageError:
