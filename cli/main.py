@@ -142,8 +142,11 @@ def encode(input_path, output, quality, bpp, model, iters, device, seed, mask, a
 @click.option("--device", type=click.Choice(DEVICE_CHOICES), default="auto", show_default=True)
 @click.option("--seed", type=int, default=0, show_default=True)
 @click.option("-f", "--force", is_flag=True, help="Re-encode pictures whose .inr already exists.")
+@click.option("--ray", "ray_address", metavar="ADDRESS",
+              help="Run the fits as Ray tasks on the cluster at ADDRESS ('local' starts Ray on this "
+                   "machine and uses all its GPUs); needs pip install 'inrcodec[ray]'.")
 @reports_codec_errors
-def encode_dir(input_dir, output_dir, quality, model, iters, device, seed, force):
+def encode_dir(input_dir, output_dir, quality, model, iters, device, seed, force, ray_address):
     """Encode every picture in INPUT_DIR to OUTPUT_DIR/<name>.inr. Bad files are reported and
     skipped; existing outputs are kept (run it again to resume an interrupted batch). Exits with
     status 1 if any file failed."""
@@ -154,9 +157,9 @@ def encode_dir(input_dir, output_dir, quality, model, iters, device, seed, force
     if not Path(input_dir).is_dir():
         raise InputError(f"{input_dir}: no such directory")
     with tqdm(total=pictures_in(input_dir), unit="picture", disable=not sys.stderr.isatty()) as bar:
-        report = encode_directory(input_dir, output_dir, force=force, quality=quality, model=model,
-                                  iterations=iters, device=device, seed=seed,
-                                  on_file=lambda _path: bar.update(1))
+        report = encode_directory(input_dir, output_dir, force=force, ray_address=ray_address,
+                                  quality=quality, model=model, iterations=iters, device=device,
+                                  seed=seed, on_file=lambda _path: bar.update(1))
     for path, reason in report.failed:
         click.echo(f"skipped {path}: {reason}", err=True)
     click.echo(f"{len(report.encoded)} encoded, {len(report.kept)} kept (already there), "

@@ -1,5 +1,10 @@
 """Encoding a folder of pictures: one bad file is reported and skipped, never the end of the batch,
-and outputs that already exist are kept, so an interrupted batch resumes where it stopped."""
+and outputs that already exist are kept, so an interrupted batch resumes where it stopped.
+
+With ``ray_address``, the fits run as Ray tasks (``"local"`` starts a Ray instance on this
+machine; one GPU per task where there are GPUs, so a machine with several uses them all) while
+this process reads inputs and writes outputs; Ray is an optional extra (``pip install
+'inrcodec[ray]'``)."""
 
 from __future__ import annotations
 
@@ -22,29 +27,71 @@ class BatchReport:
 
 
 def encode_directory(input_dir: str | os.PathLike, output_dir: str | os.PathLike, *, force: bool = False,
-                     on_file: Callable[[Path], None] | None = None, **encode_options) -> BatchReport:
+                     ray_address: str | None = None, on_file: Callable[[Path], None] | None = None,
+                     **encode_options) -> BatchReport:
     """Encode every picture of ``input_dir`` to ``output_dir/<name>.inr`` (``encode_options`` as
     for ``inrcodec.encode``); ``on_file(path)`` is called after each file, whatever its fate."""
-    from .api import encode
-
     source, target = Path(input_dir), Path(output_dir)
     if not source.is_dir():
         raise InputError(f"{source}: no such directory")
     target.mkdir(parents=True, exist_ok=True)
     report = BatchReport()
+    pending = []
     for path in sorted(p for p in source.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES):
         output = target / f"{path.stem}.inr"
-        try:
-            if output.exists() and not force:
-                report.kept.append(output)
-            else:
-                write_bytes_atomically(output, encode(path, **encode_options).data, force=force)
+        if output.exists() and not force:
+            report.kept.append(output)
+            if on_file is not None:
+                on_file(path)
+        else:
+            pending.append((path, output))
+    encoder = _ray_encoder(ray_address) if ray_address else _local_encoder
+    for (path, output), outcome in zip(pending, encoder([p for p, _ in pending], encode_options)):
+        if isinstance(outcome, bytes):
+            try:
+                write_bytes_atomically(output, outcome, force=force)
                 report.encoded.append(output)
-        except CodecError as error:
-            report.failed.append((path, str(error)))
+            except CodecError as error:
+                report.failed.append((path, str(error)))
+        else:
+            report.failed.append((path, outcome))
         if on_file is not None:
             on_file(path)
     return report
+
+
+def _local_encoder(paths: list[Path], options: dict):
+    for path in paths:
+        yield _encode_bytes(path.read_bytes(), path.name, options)
+
+
+def _ray_encoder(address: str):
+    try:
+        import ray
+    except ImportError:
+        raise InputError("--ray needs Ray: pip install 'inrcodec[ray]'") from None
+    import torch
+
+    def encoder(paths: list[Path], options: dict):
+        ray.init(address=None if address == "local" else address, ignore_reinit_error=True,
+                 log_to_driver=False)
+        task = ray.remote(num_gpus=1 if torch.cuda.is_available() else 0)(_encode_bytes)
+        futures = [task.remote(path.read_bytes(), str(path), options) for path in paths]
+        for future in futures:  # in order, so outputs and reports follow the folder
+            yield ray.get(future)
+
+    return encoder
+
+
+def _encode_bytes(data: bytes, name: str, options: dict) -> bytes | str:
+    """The bitstream of a picture file's bytes, or why there is none. Bytes rather than a path, so
+    that Ray workers need no shared file system."""
+    from .api import encode
+
+    try:
+        return encode(data, **options).data
+    except CodecError as error:
+        return str(error).replace("<input>", name)
 
 
 def pictures_in(input_dir: str | os.PathLike) -> int:

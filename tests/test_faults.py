@@ -99,3 +99,21 @@ def test_files_that_are_not_pictures_are_refused_whatever_their_name(tmp_path):
             inrcodec.encode(path, iterations=5, device="cpu")
     with pytest.raises(InputError):
         inrcodec.encode(tmp_path, iterations=5, device="cpu")  # a folder
+
+
+def test_a_batch_runs_on_a_local_ray_instance(tmp_path, small_rgb):
+    pytest.importorskip("ray", reason="Ray is an optional extra (pip install 'inrcodec[ray]')")
+    import ray
+
+    pictures, outputs = tmp_path / "in", tmp_path / "out"
+    pictures.mkdir()
+    Image.fromarray(small_rgb).save(pictures / "a.png")
+    (pictures / "broken.png").write_text("not a picture")
+    try:
+        result = run("encode-dir", pictures, outputs, "--iters", "20", "--device", "cpu", "--ray", "local")
+    finally:
+        ray.shutdown()
+    assert result.exit_code == 1, result.output
+    assert "1 encoded, 0 kept (already there), 1 failed" in result.output
+    assert "broken.png" in result.output
+    assert inrcodec.decode_image((outputs / "a.inr").read_bytes()).shape == small_rgb.shape
