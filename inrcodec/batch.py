@@ -45,6 +45,7 @@ def encode_directory(input_dir: str | os.PathLike, output_dir: str | os.PathLike
                 on_file(path)
         else:
             pending.append((path, output))
+    ray_address = ray_address or _local_ray_for_several_gpus()
     encoder = _ray_encoder(ray_address) if ray_address else _local_encoder
     for (path, output), outcome in zip(pending, encoder([p for p, _ in pending], encode_options)):
         if isinstance(outcome, bytes):
@@ -58,6 +59,16 @@ def encode_directory(input_dir: str | os.PathLike, output_dir: str | os.PathLike
         if on_file is not None:
             on_file(path)
     return report
+
+
+def _local_ray_for_several_gpus() -> str | None:
+    """On a machine with several GPUs (and Ray installed), spread the batch over all of them."""
+    import importlib.util
+
+    import torch
+
+    several = torch.cuda.is_available() and torch.cuda.device_count() > 1
+    return "local" if several and importlib.util.find_spec("ray") is not None else None
 
 
 def _local_encoder(paths: list[Path], options: dict):
