@@ -69,6 +69,29 @@ def read_input(path: str) -> bytes:
         raise InputError(f"{path}: cannot read ({error.strerror})") from None
 
 
+QUALITY_OPTION = click.option(
+    "-q", "--quality", type=click.IntRange(min(QUALITY_LEVELS), max(QUALITY_LEVELS)),
+    default=DEFAULT_QUALITY, show_default=True,
+    help=f"Quality level, {min(QUALITY_LEVELS)} (smallest file) to {max(QUALITY_LEVELS)} (best picture); "
+         "a higher level never gives a smaller file.")
+MODEL_OPTION = click.option(
+    "--model", type=click.Choice(MODEL_NAMES), default="sl2a", show_default=True,
+    help="Network: sl2a (SL²A-INR, the default) or a baseline (see README, Models).")
+ITERS_OPTION = click.option(
+    "--iters", type=click.IntRange(min=1), default=DEFAULT_STEPS, show_default=True,
+    help="Optimizer steps in all (fit, then quantization-aware fine-tuning).")
+FIT_DEVICE_OPTION = click.option(
+    "--device", type=click.Choice(DEVICE_CHOICES), default="auto", show_default=True,
+    help="Where to fit: auto takes a CUDA GPU when there is one.")
+
+
+def fit_options(command):
+    """The options every command that fits a network shares: quality, model, steps, device."""
+    for option in (FIT_DEVICE_OPTION, ITERS_OPTION, MODEL_OPTION, QUALITY_OPTION):
+        command = option(command)
+    return command
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="inrcodec")
 def main():
@@ -88,19 +111,10 @@ def main():
 @click.argument("input_path", metavar="INPUT", type=click.Path(dir_okay=False))
 @click.option("-o", "--output", type=click.Path(dir_okay=False),
               help="Bitstream to write [default: INPUT with the suffix .inr].")
-@click.option("-q", "--quality", type=click.IntRange(min(QUALITY_LEVELS), max(QUALITY_LEVELS)),
-              default=DEFAULT_QUALITY, show_default=True,
-              help=f"Quality level, {min(QUALITY_LEVELS)} (smallest file) to {max(QUALITY_LEVELS)} "
-                   "(best picture); a higher level never gives a smaller file.")
+@fit_options
 @click.option("--bpp", type=click.FloatRange(min=0, min_open=True),
               help="Target rate in bits per pixel: picks the highest quality level whose file is "
                    "no larger (up to three encodes). Overrides --quality.")
-@click.option("--model", type=click.Choice(MODEL_NAMES), default="sl2a", show_default=True,
-              help="Network: sl2a (SL²A-INR, the default) or a baseline (see README, Models).")
-@click.option("--iters", type=click.IntRange(min=1), default=DEFAULT_STEPS, show_default=True,
-              help="Optimizer steps in all (fit, then quantization-aware fine-tuning).")
-@click.option("--device", type=click.Choice(DEVICE_CHOICES), default="auto", show_default=True,
-              help="Where to fit: auto takes a CUDA GPU when there is one.")
 @click.option("--seed", type=int, default=0, show_default=True,
               help="Random seed; on the CPU the same seed gives the same bytes.")
 @click.option("--mask", type=click.Path(dir_okay=False),
@@ -135,11 +149,7 @@ def encode(input_path, output, quality, bpp, model, iters, device, seed, mask, a
 @main.command("encode-dir")
 @click.argument("input_dir", type=click.Path(file_okay=False))
 @click.argument("output_dir", type=click.Path(file_okay=False))
-@click.option("-q", "--quality", type=click.IntRange(min(QUALITY_LEVELS), max(QUALITY_LEVELS)),
-              default=DEFAULT_QUALITY, show_default=True, help="Quality level, as for encode.")
-@click.option("--model", type=click.Choice(MODEL_NAMES), default="sl2a", show_default=True)
-@click.option("--iters", type=click.IntRange(min=1), default=DEFAULT_STEPS, show_default=True)
-@click.option("--device", type=click.Choice(DEVICE_CHOICES), default="auto", show_default=True)
+@fit_options
 @click.option("--seed", type=int, default=0, show_default=True)
 @click.option("-f", "--force", is_flag=True, help="Re-encode pictures whose .inr already exists.")
 @click.option("--ray", "ray_address", metavar="ADDRESS",
@@ -229,11 +239,7 @@ def info(input_path, as_json):
 @click.argument("input_path", metavar="INPUT", type=click.Path(dir_okay=False))
 @click.option("-o", "--output", type=click.Path(dir_okay=False),
               help="Picture to write [default: INPUT_compare.png].")
-@click.option("-q", "--quality", type=click.IntRange(min(QUALITY_LEVELS), max(QUALITY_LEVELS)),
-              default=DEFAULT_QUALITY, show_default=True)
-@click.option("--model", type=click.Choice(MODEL_NAMES), default="sl2a", show_default=True)
-@click.option("--iters", type=click.IntRange(min=1), default=DEFAULT_STEPS, show_default=True)
-@click.option("--device", type=click.Choice(DEVICE_CHOICES), default="auto", show_default=True)
+@fit_options
 @click.option("-f", "--force", is_flag=True, help="Overwrite OUTPUT if it exists.")
 @reports_codec_errors
 def compare(input_path, output, quality, model, iters, device, force):
