@@ -12,15 +12,14 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from .bitstream import FORMAT_VERSION, read_bitstream
-from .decoder import DEFAULT_MAX_OUTPUT_PIXELS, decode_network
+from .bitstream import FORMAT_VERSION, build_model_on_meta, read_bitstream
+from .decoder import DEFAULT_MAX_OUTPUT_PIXELS, coded_groups, decode_integers
 from .decoder import decode_image as _decode_image
 from .device import resolve_device
 from .encoder import EncodeResult, encode_signal
-from .entropy import CodedGroup, decode_groups
 from .models import entry_for_id
 from .presets import DEFAULT_QUALITY, DEFAULT_STEPS, QUALITY_LEVELS
-from .quant import laplace_bits, scale_from_index, step_from_index, weight_groups
+from .quant import laplace_bits, step_from_index, weight_groups
 from .quant.groups import group_sizes
 from .signals.image import load_image, load_mask
 
@@ -101,11 +100,10 @@ class StreamInfo:
 def read_info(data: bytes) -> StreamInfo:
     """Header fields and a size breakdown by weight group, without rendering anything."""
     stream = read_bitstream(data)
-    model = decode_network(stream, torch.device("cpu"))
+    model = build_model_on_meta(stream.config)  # the structure only: no weights are rendered
     sizes = group_sizes(model)
-    coded = [CodedGroup(size, h.max_abs, scale_from_index(h.scale_index))
-             for size, h in zip(sizes, stream.groups)]
-    integers = decode_groups(stream.payload, coded)
+    coded = coded_groups(stream.groups, sizes)
+    integers = decode_integers(stream, model)
     groups = tuple(
         GroupInfo(group.label, size, step_from_index(header.step_index) if header.max_abs else 0.0,
                   header.max_abs,

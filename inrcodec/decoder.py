@@ -16,15 +16,23 @@ DEFAULT_MAX_OUTPUT_PIXELS = 1 << 26  # 67 MP (≈ 200 MB as RGB): a ×10 decode 
 # a 100-byte file may declare any size, so more must be asked for (--max-pixels)
 
 
+def coded_groups(headers, sizes: list[int]) -> list[CodedGroup]:
+    """What the entropy coder needs of each weight group (encoder and decoder alike)."""
+    return [CodedGroup(size, header.max_abs, scale_from_index(header.scale_index))
+            for size, header in zip(sizes, headers)]
+
+
+def decode_integers(stream: Bitstream, model: CoordinateNetwork) -> list[np.ndarray]:
+    """The quantized weights of every group of ``model`` (which may live on the meta device)."""
+    return decode_groups(stream.payload, coded_groups(stream.groups, group_sizes(model)))
+
+
 def decode_network(stream: Bitstream, device: torch.device | None = None) -> CoordinateNetwork:
     """Rebuild the network of a parsed bitstream with its exact decoded weights."""
     with torch.device(device or "cpu"):
         model = build_model(stream.config)
-    sizes = group_sizes(model)
-    coded = [CodedGroup(size, header.max_abs, scale_from_index(header.scale_index))
-             for size, header in zip(sizes, stream.groups)]
-    integers = decode_groups(stream.payload, coded)
-    dequantize_into(model, integers, [step_from_index(h.step_index) for h in stream.groups])
+    dequantize_into(model, decode_integers(stream, model),
+                    [step_from_index(h.step_index) for h in stream.groups])
     return model.requires_grad_(False)  # decoding never needs gradients
 
 

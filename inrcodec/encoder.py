@@ -13,13 +13,12 @@ import numpy as np
 import torch
 
 from .bitstream import Bitstream, write_bitstream
-from .decoder import decode_image
-from .entropy import CodedGroup, encode_groups
+from .decoder import coded_groups, decode_image
+from .entropy import encode_groups
 from .fit import optimize, psnr_from_mse
 from .metrics import bits_per_pixel, psnr, ssim
 from .models import REGISTRY, build_model
 from .presets import DEFAULT_QUALITY, DEFAULT_STEPS, batch_pixels, model_config, preset, schedules
-from .quant import scale_from_index
 from .quant.qat import fine_tune, quantize, search_steps
 from .signals import SignalKind
 from .signals.image import ImageObjective, ImageSignal
@@ -83,8 +82,7 @@ def encode_signal(signal: ImageSignal, *, quality: int = DEFAULT_QUALITY, model:
                   tune_schedule, generator=generator, progress=progress)
     headers, integers = quantize(network, step_indices)
 
-    coded = [CodedGroup(len(q), h.max_abs, scale_from_index(h.scale_index))
-             for q, h in zip(integers, headers)]
+    coded = coded_groups(headers, [len(q) for q in integers])
     stream = Bitstream(SignalKind.IMAGE, geometry, entry.id, config, tuple(headers),
                        encode_groups(integers, coded))
     data = write_bitstream(stream)

@@ -6,14 +6,14 @@ Kinds have stable integer ids, written in every bitstream.
 
 from enum import IntEnum
 
+import torch
+
 
 class SignalKind(IntEnum):
     IMAGE = 1
 
 
-def cell_centres(count: int, device=None):
+def cell_centres(count: int, device=None) -> torch.Tensor:
     """Centres of ``count`` equal cells covering [-1, 1]: sampling the same continuous square at any
     density, which is what makes decoding at any scale meaningful."""
-    import torch
-
     return (2 * torch.arange(count, device=device, dtype=torch.float32) + 1) / count - 1
