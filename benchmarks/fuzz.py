@@ -1,8 +1,10 @@
-"""Long fuzz run of the decoder: mutated conformance bitstreams (bit flips, byte overwrites,
-truncations, insertions, splices of two files, oversized varints) and random bytes, each resealed
-with a valid CRC-32 half of the time so that the parser itself is exercised. Every input must
-decode or raise ``CodecError``; anything else is a crash. Reports count, time, slowest decode and
-peak RSS.
+"""Long fuzz run of the decoder: mutated bitstreams (bit flips, byte overwrites, truncations,
+insertions, splices of two files, oversized varints) and random bytes, each resealed with a valid
+CRC-32 half of the time so that the parser itself is exercised. The seeds are the conformance files
+and files of the largest legal network of every family (a few dozen bytes each: all-zero weights),
+so mutations reach the costliest configurations the format allows. Every input must decode or raise
+``CodecError`` within the time and memory bounds below; anything else is a failure. Reports count,
+time, slowest decode and peak RSS.
 
     python -m benchmarks.fuzz --count 100000
 """
@@ -10,6 +12,7 @@ peak RSS.
 from __future__ import annotations
 
 import argparse
+import json
 import resource
 import struct
 import sys
@@ -20,12 +23,55 @@ import zlib
 import numpy as np
 
 import inrcodec
+from inrcodec.bitstream import MAX_PARAMETERS, Bitstream, GroupHeader, build_model_on_meta, write_bitstream
 from inrcodec.errors import CodecError
+from inrcodec.models import REGISTRY
+from inrcodec.quant import weight_groups
+from inrcodec.signals import SignalKind
+from inrcodec.signals.image import ImageGeometry
 
-from .common import REPO, run_description
+from .common import REPO, RESULTS, run_description
 
 CONFORMANCE = sorted((REPO / "bitstreams" / "conformance").glob("*.inr"))
-MAX_PIXELS = 1 << 22  # the fuzz run's decode limit (a declared limit, like --max-pixels)
+# The fuzz run's decode limits (declared limits, like --max-pixels and --max-macs), and the bounds
+# every input must decode or be refused within.
+LIMITS = dict(max_pixels=1 << 22, max_macs=1 << 32)
+MAX_SECONDS_PER_INPUT = 2.0
+MAX_PEAK_RSS_MB = 1500
+
+
+def largest_legal_seeds() -> list[bytes]:
+    """Valid files declaring the costliest networks of every family — the widest at 0, 3 and 16
+    hidden layers within the decoder's parameter limit, SL²A also at the highest degree — with all
+    weights zero, as a 256×256 RGB image (over the fuzz run's work limit at its own size) and as a
+    16×16 one (within it, so that these networks are built and rendered)."""
+    seeds = []
+    for entry in REGISTRY.values():
+        variants = [dict(hidden_layers=h) for h in (0, 3, 16)]
+        if entry.name == "sl2a":
+            variants += [dict(hidden_layers=3, degree=0), dict(hidden_layers=1, degree=1024),
+                         dict(hidden_layers=16, degree=1024, rank=1)]
+        for fields in variants:
+            config = _widest(entry.config_class, fields)
+            if config is not None:
+                groups = (GroupHeader(0),) * len(weight_groups(build_model_on_meta(config)))
+                seeds += [write_bitstream(Bitstream(SignalKind.IMAGE, ImageGeometry(side, side, 3, 8),
+                                                    entry.id, config, groups, b"")) for side in (256, 16)]
+    return seeds
+
+
+def _widest(config_class, fields):
+    """The widest legal config with ``fields`` (parameters grow with the width: bisect)."""
+    low, high = 1, 1024
+    if config_class(2, 3, width=1, **fields).parameter_count() > MAX_PARAMETERS:
+        return None
+    while low < high:
+        middle = (low + high + 1) // 2
+        if config_class(2, 3, width=middle, **fields).parameter_count() <= MAX_PARAMETERS:
+            low = middle
+        else:
+            high = middle - 1
+    return config_class(2, 3, width=low, **fields)
 
 
 def mutate(seeds: list[bytes], rng: np.random.Generator) -> bytes:
@@ -58,16 +104,16 @@ def mutate(seeds: list[bytes], rng: np.random.Generator) -> bytes:
 
 
 def run(count: int, seed: int = 0) -> dict:
-    seeds = [path.read_bytes() for path in CONFORMANCE]
+    seeds = [path.read_bytes() for path in CONFORMANCE] + largest_legal_seeds()
     rng = np.random.default_rng(seed)
-    outcomes = {"decoded": 0, "refused": 0, "crashed": 0}
-    slowest = 0.0
+    outcomes = {"decoded": 0, "refused": 0, "crashed": 0, "over_time": 0}
+    slowest, slowest_input = 0.0, b""
     started = time.perf_counter()
     for _ in range(count):
         data = mutate(seeds, rng)
         begin = time.perf_counter()
         try:
-            inrcodec.decode_image(data, max_pixels=MAX_PIXELS)
+            inrcodec.decode_image(data, **LIMITS)
             outcomes["decoded"] += 1
         except CodecError:
             outcomes["refused"] += 1
@@ -75,10 +121,15 @@ def run(count: int, seed: int = 0) -> dict:
             outcomes["crashed"] += 1
             if outcomes["crashed"] <= 5:
                 print(f"crash on {data.hex()}:\n{traceback.format_exc()}", file=sys.stderr)
-        slowest = max(slowest, time.perf_counter() - begin)
+        elapsed = time.perf_counter() - begin
+        outcomes["over_time"] += elapsed > MAX_SECONDS_PER_INPUT
+        if elapsed > slowest:
+            slowest, slowest_input = elapsed, data
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    return {**outcomes, "count": count, "seconds": time.perf_counter() - started,
-            "slowest_decode_s": slowest, "peak_rss_mb": peak_mb}
+    return {**outcomes, "count": count, "seeds": len(seeds), "seconds": time.perf_counter() - started,
+            "slowest_decode_s": slowest, "slowest_input": slowest_input.hex(), "peak_rss_mb": peak_mb,
+            "within_bounds": not outcomes["crashed"] and not outcomes["over_time"]
+                             and peak_mb <= MAX_PEAK_RSS_MB}
 
 
 def main(argv=None) -> None:
@@ -88,11 +139,16 @@ def main(argv=None) -> None:
     args = parser.parse_args(argv)
     description = run_description(["python", "-m", "benchmarks.fuzz", *(sys.argv[1:] if argv is None else argv)])
     result = run(args.count, args.seed)
-    print(f"Run: {description}; seeds: {', '.join(p.name for p in CONFORMANCE)}.")
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    (RESULTS / "fuzz.json").write_text(json.dumps({"run": description, **result}, indent=1))
+    print(f"Run: {description}; seeds: {', '.join(p.name for p in CONFORMANCE)} and "
+          f"{result['seeds'] - len(CONFORMANCE)} files of the largest legal networks; limits {LIMITS}.")
     print(f"{result['count']} inputs in {result['seconds']:.0f} s: {result['decoded']} decoded, "
-          f"{result['refused']} refused with a CodecError, {result['crashed']} crashed; slowest decode "
-          f"{result['slowest_decode_s'] * 1000:.0f} ms; peak RSS {result['peak_rss_mb']:.0f} MB.")
-    sys.exit(1 if result["crashed"] else 0)
+          f"{result['refused']} refused with a CodecError, {result['crashed']} crashed, "
+          f"{result['over_time']} over {MAX_SECONDS_PER_INPUT} s; slowest decode "
+          f"{result['slowest_decode_s'] * 1000:.0f} ms; peak RSS {result['peak_rss_mb']:.0f} MB "
+          f"(bound {MAX_PEAK_RSS_MB} MB). Result file: benchmarks/results/fuzz.json.")
+    sys.exit(0 if result["within_bounds"] else 1)
 
 
 if __name__ == "__main__":

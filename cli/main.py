@@ -15,7 +15,7 @@ from pathlib import Path
 import click
 
 from inrcodec import CodecError, api
-from inrcodec.decoder import DEFAULT_MAX_OUTPUT_PIXELS
+from inrcodec.render import DEFAULT_MAX_MACS, DEFAULT_MAX_MEMORY_BYTES, DEFAULT_MAX_SAMPLES
 from inrcodec.device import DEVICE_CHOICES
 from inrcodec.errors import InputError
 from inrcodec.files import refuse_existing, write_atomically, write_bytes_atomically
@@ -188,18 +188,30 @@ def encode_dir(input_dir, output_dir, quality, model, iters, device, seed, force
               help="Render at exactly WIDTHxHEIGHT pixels.")
 @click.option("--device", type=click.Choice(DEVICE_CHOICES), default="cpu", show_default=True,
               help="Where to render.")
-@click.option("--max-pixels", type=click.IntRange(min=1), default=DEFAULT_MAX_OUTPUT_PIXELS,
+@click.option("--max-pixels", type=click.IntRange(min=1), default=DEFAULT_MAX_SAMPLES,
               show_default=True, help="Refuse to render more pixels than this.")
+@click.option("--max-macs", type=click.FloatRange(min=1), default=float(DEFAULT_MAX_MACS),
+              show_default="5.5e11, about 10 s on 2 CPU cores",
+              help="Refuse files whose rendering needs more multiply-adds than this (other "
+                   "operations counted as the multiply-adds they cost).")
+@click.option("--max-memory", "max_memory_mb", type=click.IntRange(min=1),
+              default=DEFAULT_MAX_MEMORY_BYTES >> 20, show_default=True,
+              help="Refuse files whose rendering needs more memory than this many MB.")
 @click.option("-f", "--force", is_flag=True, help="Overwrite OUTPUT if it exists.")
 @reports_codec_errors
-def decode(input_path, output, scale, size, device, max_pixels, force):
+def decode(input_path, output, scale, size, device, max_pixels, max_macs, max_memory_mb, force):
     """Decode the bitstream INPUT (- for standard input) into a PNG, at the encoded size or any
-    other (-o - writes the PNG to standard output)."""
+    other (-o - writes the PNG to standard output).
+
+    A file of a few bytes can declare a network that would compute for hours, so every decode is
+    checked before it starts: output pixels, multiply-adds and memory have limits (raise them with
+    --max-pixels, --max-macs and --max-memory for files you trust)."""
     output = output or output_beside(input_path, ".png")
     if output != "-":
         refuse_existing(output, force=force)
     pixels = api.decode_image(read_input(input_path), scale=scale, size=size, device=device,
-                              max_pixels=max_pixels)
+                              max_pixels=max_pixels, max_macs=int(max_macs),
+                              max_memory_bytes=max_memory_mb << 20)
     if output == "-":
         buffer = io.BytesIO()
         save_image(pixels, buffer)

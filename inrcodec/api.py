@@ -13,12 +13,14 @@ import numpy as np
 import torch
 
 from .bitstream import FORMAT_VERSION, build_model_on_meta, read_bitstream
-from .decoder import DEFAULT_MAX_OUTPUT_PIXELS, coded_groups, decode_integers
+from .decoder import coded_groups, decode_integers
 from .decoder import decode_image as _decode_image
 from .device import resolve_device
 from .encoder import EncodeResult, encode_signal
+from .errors import LimitError
 from .models import entry_for_id
 from .presets import DEFAULT_QUALITY, DEFAULT_STEPS, QUALITY_LEVELS
+from .render import DEFAULT_MAX_MACS, DEFAULT_MAX_MEMORY_BYTES, DEFAULT_MAX_SAMPLES, DecodeLimits
 from .quant import laplace_bits, step_from_index, weight_groups
 from .quant.groups import group_sizes
 from .signals.image import load_image, load_mask
@@ -32,7 +34,8 @@ def encode(source: ImageSource, *, quality: int = DEFAULT_QUALITY, bpp: float | 
     """Compress an image (a path, or a uint8/uint16 array ``(H, W[, C])``) and report on it.
 
     With ``bpp``, the quality level is searched instead: the highest level whose file is at most
-    ``bpp`` bits per pixel (level 1 if none is), at the cost of up to three encodes. With ``mask``
+    ``bpp`` bits per pixel (level 1 if none is), at the cost of up to three encodes; levels whose
+    files would be too costly to decode (``LimitError``) count as too large. With ``mask``
     (a picture or array of the image's size, white/nonzero = known), only the known pixels are
     fitted and the network fills in the rest (inpainting).
     """
@@ -54,10 +57,18 @@ def encode(source: ImageSource, *, quality: int = DEFAULT_QUALITY, bpp: float | 
             results[index] = encode_signal(signal, quality=QUALITY_LEVELS[index], **options)
         return results[index]
 
+    def fits(index: int) -> bool:
+        try:
+            return at(index).bpp <= bpp
+        except LimitError:
+            if index == 0:
+                raise
+            return False
+
     low, high, best = 0, len(QUALITY_LEVELS) - 1, 0  # rates rise with the level: bisect
     while low <= high:
         middle = (low + high) // 2
-        if at(middle).bpp <= bpp:
+        if fits(middle):
             best, low = middle, middle + 1
         else:
             high = middle - 1
@@ -70,9 +81,16 @@ def encode_image(source: ImageSource, **options) -> bytes:
 
 
 def decode_image(data: bytes, scale: float | None = None, size: tuple[int, int] | None = None, *,
-                 device: str = "cpu", max_pixels: int = DEFAULT_MAX_OUTPUT_PIXELS) -> np.ndarray:
-    """Decode to ``(height, width, channels)`` pixels at any ``scale`` or ``size=(width, height)``."""
-    return _decode_image(data, scale, size, device=resolve_device(device), max_pixels=max_pixels)
+                 device: str = "cpu", max_pixels: int = DEFAULT_MAX_SAMPLES, max_macs: int = DEFAULT_MAX_MACS,
+                 max_memory_bytes: int = DEFAULT_MAX_MEMORY_BYTES) -> np.ndarray:
+    """Decode to ``(height, width, channels)`` pixels at any ``scale`` or ``size=(width, height)``.
+
+    A file is refused (``LimitError``), before any weight is decoded, if its rendering would exceed
+    ``max_pixels`` output pixels, ``max_macs`` multiply-adds (the default is about 10 s of a 2-core
+    CPU) or ``max_memory_bytes``: a file of a few bytes can declare a network that would otherwise
+    compute for hours."""
+    limits = DecodeLimits(max_pixels, max_macs, max_memory_bytes)
+    return _decode_image(data, scale, size, device=resolve_device(device), limits=limits)
 
 
 @dataclass(frozen=True)

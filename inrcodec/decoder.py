@@ -1,4 +1,8 @@
-"""Bitstream -> network -> pixels. Imports nothing from the training side (fit, quant.qat)."""
+"""Bitstream -> network -> pixels. Imports nothing from the training side (fit, quant.qat).
+
+Every limit is checked on the parsed header before a weight is decoded: the output size, the
+multiply-adds of the render and its memory (``render.DecodeLimits``).
+"""
 
 from __future__ import annotations
 
@@ -10,10 +14,8 @@ from .entropy import CodedGroup, decode_groups
 from .models import CoordinateNetwork, build_model
 from .quant import dequantize_into, scale_from_index, step_from_index
 from .quant.groups import group_sizes
-from .signals.image import output_size, render_image
-
-DEFAULT_MAX_OUTPUT_PIXELS = 1 << 26  # 67 MP (≈ 200 MB as RGB): a ×10 decode of a Kodak image;
-# a 100-byte file may declare any size, so more must be asked for (--max-pixels)
+from .render import DecodeLimits
+from .signals.image import image_render_plan, output_size, render_image
 
 
 def coded_groups(headers, sizes: list[int]) -> list[CodedGroup]:
@@ -28,19 +30,24 @@ def decode_integers(stream: Bitstream, model: CoordinateNetwork) -> list[np.ndar
 
 
 def decode_network(stream: Bitstream, device: torch.device | None = None) -> CoordinateNetwork:
-    """Rebuild the network of a parsed bitstream with its exact decoded weights."""
-    with torch.device(device or "cpu"):
+    """Rebuild the network of a parsed bitstream with its exact decoded weights. The network is
+    built on the meta device and given empty storage, so decoding draws no random numbers (the
+    caller's generators are untouched) and every weight comes from the file."""
+    with torch.device("meta"):
         model = build_model(stream.config)
+    model = model.to_empty(device=device or "cpu")
     dequantize_into(model, decode_integers(stream, model),
                     [step_from_index(h.step_index) for h in stream.groups])
     return model.requires_grad_(False)  # decoding never needs gradients
 
 
 def decode_image(data: bytes, scale: float | None = None, size: tuple[int, int] | None = None,
-                 *, device: torch.device | None = None,
-                 max_pixels: int = DEFAULT_MAX_OUTPUT_PIXELS) -> np.ndarray:
+                 *, device: torch.device | None = None, limits: DecodeLimits = DecodeLimits()) -> np.ndarray:
     """Decode an image bitstream to ``(height, width, channels)`` uint8/uint16 pixels, at the encoded
     size, ``scale`` times it, or exactly ``size = (width, height)``."""
     stream = read_bitstream(data)
-    width, height = output_size(stream.geometry, scale, size, max_pixels)  # before any allocation
-    return render_image(decode_network(stream, device), stream.geometry, width, height)
+    width, height = output_size(stream.geometry, scale, size)
+    limits.check_samples((height, width))
+    plan = image_render_plan(stream.config, stream.geometry, width, height)
+    limits.check(plan)  # before any weight is decoded or any activation allocated
+    return render_image(decode_network(stream, device), stream.geometry, plan)

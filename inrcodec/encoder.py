@@ -15,13 +15,15 @@ import torch
 from .bitstream import Bitstream, write_bitstream
 from .decoder import coded_groups, decode_image
 from .entropy import encode_groups
+from .errors import LimitError
 from .fit import optimize, psnr_from_mse
 from .metrics import bits_per_pixel, psnr, ssim
 from .models import REGISTRY, build_model
 from .presets import DEFAULT_QUALITY, DEFAULT_STEPS, batch_pixels, model_config, preset, schedules
 from .quant.qat import fine_tune, quantize, search_steps
+from .render import DecodeLimits
 from .signals import SignalKind
-from .signals.image import ImageObjective, ImageSignal
+from .signals.image import ImageObjective, ImageSignal, image_render_plan
 
 @dataclass(frozen=True)
 class EncodeResult:
@@ -61,6 +63,11 @@ def encode_signal(signal: ImageSignal, *, quality: int = DEFAULT_QUALITY, model:
     geometry = signal.geometry
     level = preset(quality)
     config = model_config(model, quality, geometry.width, geometry.height, geometry.channels)
+    try:  # a file the decoders would refuse with their default limits is not worth fitting
+        DecodeLimits().check(image_render_plan(config, geometry, geometry.width, geometry.height))
+    except LimitError as error:
+        raise LimitError(f"quality {quality} with {model} on a {geometry.width}x{geometry.height} "
+                         f"picture: {error.args[0].split(' (raise')[0]}; choose a lower quality") from None
 
     torch.manual_seed(seed)
     generator = torch.Generator(device=device).manual_seed(seed)

@@ -30,15 +30,17 @@ def test_small_header_round_trip_by_hand():
     assert read_bitstream(data) == stream
 
 
-def test_every_truncation_and_every_bit_flip_is_rejected(small_bitstream):
+def test_every_truncation_and_sampled_bit_flips_are_caught_by_the_checksum(small_bitstream):
+    """Damage that is not resealed never reaches the parser: the CRC-32 catches it. (Resealed damage,
+    which does, is the hostile-bitstream tests' work.)"""
     for end in range(len(small_bitstream)):
         with pytest.raises(BitstreamError):
             read_bitstream(small_bitstream[:end])
-    for position in range(0, len(small_bitstream), max(1, len(small_bitstream) // 64)):
+    for position in range(5, len(small_bitstream), max(1, len(small_bitstream) // 64)):
         for bit in (0, 3, 7):
             damaged = bytearray(small_bitstream)
             damaged[position] ^= 1 << bit
-            with pytest.raises(BitstreamError):
+            with pytest.raises(BitstreamError, match="checksum"):
                 read_bitstream(bytes(damaged))
 
 

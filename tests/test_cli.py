@@ -42,8 +42,11 @@ def _assert_clean_failure(result, tmp_path, before):
 
 
 def test_bad_inputs_give_one_line_errors_and_no_output(tmp_path, small_png, small_bitstream):
+    from .test_render import WIDE, zero_weight_file
+
     good = tmp_path / "good.inr"
     good.write_bytes(small_bitstream)
+    (tmp_path / "wide.inr").write_bytes(zero_weight_file(WIDE))
     (tmp_path / "truncated.inr").write_bytes(small_bitstream[:-7])
     (tmp_path / "text.png").write_text("not a picture")
     before = sorted(p.name for p in tmp_path.iterdir())
@@ -57,6 +60,9 @@ def test_bad_inputs_give_one_line_errors_and_no_output(tmp_path, small_png, smal
         ("decode", good, "-o", out, "--size", "0x10"),
         ("decode", good, "-o", out, "--scale", 4000),
         ("decode", good, "-o", out, "--scale", 2, "--size", "10x10"),
+        ("decode", tmp_path / "wide.inr", "-o", out, "--size", "4096x4096"),  # 6.5e13 multiply-adds
+        ("decode", tmp_path / "wide.inr", "-o", out, "--max-macs", "1e9"),
+        ("decode", tmp_path / "wide.inr", "-o", out, "--max-memory", "10"),
         ("encode", tmp_path / "missing.png", "-o", tmp_path / "x.inr"),
         ("encode", tmp_path / "text.png", "-o", tmp_path / "x.inr"),
         ("encode", small_png, "-o", good, "--iters", 5),  # exists, no --force

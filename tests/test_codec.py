@@ -7,7 +7,6 @@ from PIL import Image
 import inrcodec
 from inrcodec.errors import InputError, LimitError
 from inrcodec.metrics import psnr
-from inrcodec.signals import image as image_module
 
 from .conftest import FAST
 
@@ -49,17 +48,23 @@ def test_outputs_beyond_the_pixel_limit_are_refused_before_rendering(small_bitst
         inrcodec.decode_image(small_bitstream, scale=10, max_pixels=40 * 32 * 99)
 
 
-def test_rendering_works_in_bounded_tiles(small_bitstream, monkeypatch):
-    """A decode calls the network on tiles of at most TILE_SIDE² pixels, whatever the output size."""
-    monkeypatch.setattr(image_module, "TILE_SIDE", 16)
+def test_rendering_works_in_tiles_within_the_activation_budget(small_bitstream, monkeypatch):
+    """A decode calls the network on tiles whose activations fit the budget, whatever the output
+    size, and the tiles cover the output exactly once."""
+    from inrcodec import render
+    from inrcodec.bitstream import read_bitstream
     from inrcodec.models.sl2a import Sl2a
 
+    floats_per_point = read_bitstream(small_bitstream).config.floats_per_point()
+    monkeypatch.setattr(render, "ACTIVATION_BUDGET_BYTES", 256 * floats_per_point * 4)  # 256 pixels
     seen = []
     original = Sl2a.forward
     monkeypatch.setattr(Sl2a, "forward", lambda self, grid: seen.append(grid.shape) or original(self, grid))
     pixels = inrcodec.decode_image(small_bitstream, scale=3)
     assert pixels.shape == (96, 120, 3)
-    assert max(rows * columns for rows, columns in seen) <= 16 * 16 and len(seen) == 6 * 8
+    assert max(rows * columns for rows, columns in seen) <= 256
+    assert sum(rows * columns for rows, columns in seen) == 96 * 120
+    assert np.array_equal(pixels, inrcodec.decode_image(small_bitstream, scale=3, max_pixels=96 * 120))
 
 
 @pytest.mark.parametrize("mode,channels,dtype", [("L", 1, np.uint8), ("LA", 2, np.uint8),
@@ -146,7 +151,7 @@ def test_overflowing_networks_render_defined_pixels(small_bitstream):
 
     from inrcodec.bitstream import read_bitstream
     from inrcodec.decoder import decode_network
-    from inrcodec.signals.image import render_image
+    from inrcodec.signals.image import image_render_plan, render_image
 
     stream = read_bitstream(small_bitstream)
     network = decode_network(stream)
@@ -154,5 +159,5 @@ def test_overflowing_networks_render_defined_pixels(small_bitstream):
         network.output.weight.fill_(float("nan"))
         network.output.bias[0] = float("inf")
     with np.errstate(all="raise"):
-        pixels = render_image(network, stream.geometry, 8, 6)
+        pixels = render_image(network, stream.geometry, image_render_plan(stream.config, stream.geometry, 8, 6))
     assert pixels.shape == (6, 8, 3) and pixels.dtype == np.uint8

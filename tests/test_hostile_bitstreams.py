@@ -1,9 +1,12 @@
-"""Hostile bitstreams — mutated conformance files, often resealed with a valid checksum so the
-parser itself is attacked, and random bytes — decode or raise the codec's own error, never anything
-else. The numpy-driven run is the short run of benchmarks/fuzz.py (its long run is in RESULTS.md);
-the hypothesis properties shrink any failure to a minimal input."""
+"""Hostile bitstreams — mutated conformance files and files of the largest legal networks, often
+resealed with a valid checksum so the parser itself is attacked, and random bytes — decode or raise
+the codec's own error within the fuzz run's time and memory bounds, never anything else. The
+numpy-driven run is the short run of benchmarks/fuzz.py (its long run is in RESULTS.md); the
+hypothesis properties shrink any failure to a minimal input."""
 
+import resource
 import struct
+import time
 import zlib
 
 import pytest
@@ -11,30 +14,35 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import inrcodec
-from benchmarks.fuzz import CONFORMANCE, run
+from benchmarks.fuzz import CONFORMANCE, LIMITS, MAX_PEAK_RSS_MB, MAX_SECONDS_PER_INPUT, largest_legal_seeds, run
 from inrcodec.errors import CodecError
 
-SEEDS = [path.read_bytes() for path in CONFORMANCE]
+SEEDS = [path.read_bytes() for path in CONFORMANCE] + largest_legal_seeds()
 FUZZ = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
-def test_a_short_fuzz_run_finds_no_crash():
+def test_a_short_fuzz_run_has_no_crash_and_stays_within_its_time_and_memory_bounds():
     result = run(count=3000, seed=1)
-    assert result["crashed"] == 0
-    assert result["refused"] > 0 and result["decoded"] + result["refused"] == 3000
+    assert result["crashed"] == 0 and result["over_time"] == 0
+    assert result["slowest_decode_s"] <= MAX_SECONDS_PER_INPUT and result["peak_rss_mb"] <= MAX_PEAK_RSS_MB
+    assert result["refused"] > 0 and result["decoded"] > 0 and result["decoded"] + result["refused"] == 3000
 
 
 def _decodes_or_refuses(data: bytes) -> None:
+    """Decoded within the limits or refused with the codec's own error, in bounded time and memory."""
+    start = time.perf_counter()
     try:
-        pixels = inrcodec.decode_image(data, max_pixels=1 << 20)
+        pixels = inrcodec.decode_image(data, **LIMITS)
+        assert pixels.ndim == 3 and pixels.shape[0] * pixels.shape[1] <= LIMITS["max_pixels"]
     except CodecError:
-        return
-    assert pixels.ndim == 3 and pixels.shape[0] * pixels.shape[1] <= 1 << 20
+        pass
+    assert time.perf_counter() - start <= MAX_SECONDS_PER_INPUT
+    assert resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024 <= MAX_PEAK_RSS_MB
 
 
 @FUZZ
 @given(st.binary(max_size=512))
-def test_random_bytes_are_refused_or_decoded(data):
+def test_random_bytes_are_decoded_or_refused_within_bounds(data):
     _decodes_or_refuses(data)
     _decodes_or_refuses(b"\x89INR" + data)
 
@@ -42,7 +50,7 @@ def test_random_bytes_are_refused_or_decoded(data):
 @FUZZ
 @given(st.sampled_from(SEEDS), st.integers(min_value=4, max_value=60), st.integers(0, 255),
        st.booleans())
-def test_any_header_byte_with_any_value_is_safe(seed, position, value, reseal):
+def test_any_header_byte_with_any_value_is_decoded_or_refused_within_bounds(seed, position, value, reseal):
     mutated = bytearray(seed)
     mutated[min(position, len(mutated) - 5)] = value
     body = bytes(mutated[:-4])

@@ -15,6 +15,38 @@ from torch import nn
 
 from ..errors import LimitError
 
+# What one elementwise op (add, multiply, ReLU, LayerNorm's passes) and one transcendental (sin, exp,
+# tanh, acos, cos) cost on a CPU, in multiply-adds inside a matrix product: fitted to measured render
+# times of every model family (benchmarks/work.py), so that a count of MAC equivalents is a time.
+ELEMENTWISE_MACS = 48
+TRANSCENDENTAL_MACS = 256
+
+
+@dataclass(frozen=True)
+class Ops:
+    """Arithmetic of a network evaluation: multiply-adds of matrix products, elementwise ops and
+    transcendental functions, each counted per output element. A matrix product's output also
+    counts as elementwise: for narrow layers writing it costs more than its multiply-adds."""
+
+    multiply_adds: int = 0
+    elementwise: int = 0
+    transcendental: int = 0
+
+    def __add__(self, other: "Ops") -> "Ops":
+        return Ops(self.multiply_adds + other.multiply_adds, self.elementwise + other.elementwise,
+                   self.transcendental + other.transcendental)
+
+    def __mul__(self, count: int) -> "Ops":
+        return Ops(self.multiply_adds * count, self.elementwise * count, self.transcendental * count)
+
+    __rmul__ = __mul__
+
+    @property
+    def macs(self) -> int:
+        """The work in multiply-add equivalents (MACs)."""
+        return (self.multiply_adds + ELEMENTWISE_MACS * self.elementwise
+                + TRANSCENDENTAL_MACS * self.transcendental)
+
 
 @dataclass(frozen=True)
 class Grid:
@@ -56,6 +88,20 @@ class ModelConfig:
     out_features: int
 
     def parameter_count(self) -> int:
+        raise NotImplementedError
+
+    def point_ops(self) -> Ops:
+        """The arithmetic of evaluating the network at one point."""
+        raise NotImplementedError
+
+    def axis_ops(self) -> Ops:
+        """The arithmetic per distinct coordinate along each axis of a grid, for first layers that
+        are separable across axes (SL²A's grid fast path); none for other networks."""
+        return Ops()
+
+    def floats_per_point(self) -> int:
+        """Activation floats alive at once per point at the peak of an evaluation: what a render
+        tile costs in memory, so tiles shrink as networks widen."""
         raise NotImplementedError
 
     def limits(self) -> dict[str, tuple[int, int]]:

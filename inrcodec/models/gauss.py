@@ -7,12 +7,16 @@ from dataclasses import dataclass
 
 import torch
 
+from .base import Ops
 from .mlp import ActivationMlp, MlpConfig
 
 
 @dataclass(frozen=True)
 class GaussConfig(MlpConfig):
     scale: float = 10.0
+
+    def activation_ops(self) -> Ops:
+        return Ops(elementwise=3, transcendental=1)
 
     def limits(self):
         return {**super().limits(), "scale": (1e-3, 1e4)}

@@ -18,7 +18,7 @@ from typing import ClassVar
 import torch
 from torch import nn
 
-from .base import CoordinateNetwork
+from .base import CoordinateNetwork, Ops
 from .mlp import MlpConfig
 
 @dataclass(frozen=True)
@@ -32,6 +32,16 @@ class MfnConfig(MlpConfig):
         w, filters = self.width, self.hidden_layers + 1
         per_filter = (self.in_features * w + w) * (2 if self.gabor else 1)
         return filters * per_filter + self.hidden_layers * (w * w + w) + w * self.out_features + self.out_features
+
+    def point_ops(self) -> Ops:
+        w, filters = self.width, self.hidden_layers + 1
+        wave = Ops(self.in_features * w, elementwise=w, transcendental=w)
+        envelope = Ops(elementwise=(3 * self.in_features + 3) * w, transcendental=w) if self.gabor else Ops()
+        hidden = Ops(w * w, elementwise=2 * w) * self.hidden_layers
+        return filters * (wave + envelope) + hidden + Ops(w * self.out_features, self.out_features)
+
+    def floats_per_point(self) -> int:
+        return (4 + (self.in_features if self.gabor else 0)) * self.width + self.out_features
 
     def limits(self):
         return {**super().limits(), "input_scale": (1e-3, 1e5)}

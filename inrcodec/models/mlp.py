@@ -11,7 +11,7 @@ from dataclasses import dataclass, replace
 import torch
 from torch import nn
 
-from .base import CoordinateNetwork, ModelConfig
+from .base import CoordinateNetwork, ModelConfig, Ops
 
 
 @dataclass(frozen=True)
@@ -25,6 +25,23 @@ class MlpConfig(ModelConfig):
     def activation_parameters(self) -> int:
         """Parameters of the nonlinearities themselves (STAF's sinusoid mixtures), 0 for most."""
         return 0
+
+    def encoding_ops(self) -> Ops:
+        """The arithmetic of computing the input features from the coordinates (none: they are)."""
+        return Ops()
+
+    def activation_ops(self) -> Ops:
+        """The arithmetic of one activation σ(z) of one neuron (here sin(ω·z))."""
+        return Ops(elementwise=1, transcendental=1)
+
+    def point_ops(self) -> Ops:
+        w, layers = self.width, self.hidden_layers + 1
+        linear = self.encoded_features() * w + self.hidden_layers * w * w + w * self.out_features
+        outputs = layers * w + self.out_features
+        return self.encoding_ops() + Ops(linear, outputs) + (layers * w) * self.activation_ops()
+
+    def floats_per_point(self) -> int:
+        return self.encoded_features() + 3 * self.width + self.out_features
 
     def parameter_count(self) -> int:
         w = self.width

@@ -12,6 +12,7 @@ from dataclasses import dataclass, replace
 
 import torch
 
+from .base import Ops
 from .mlp import ActivationMlp, MlpConfig
 
 
@@ -21,6 +22,13 @@ class ReluPeConfig(MlpConfig):
 
     def encoded_features(self) -> int:
         return self.in_features * (1 + 2 * self.frequencies)
+
+    def encoding_ops(self) -> Ops:
+        angles = self.in_features * self.frequencies
+        return Ops(elementwise=angles + self.encoded_features(), transcendental=2 * angles)
+
+    def activation_ops(self) -> Ops:
+        return Ops(elementwise=1)
 
     def limits(self):
         return {**super().limits(), "frequencies": (0, 24)}

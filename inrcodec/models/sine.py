@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 import torch
 
+from .base import Ops
 from .mlp import ActivationMlp, MlpConfig
 
 
@@ -31,6 +32,9 @@ class SirenConfig(MlpConfig):
 @dataclass(frozen=True)
 class FinerConfig(SirenConfig):
     first_bias_scale: float = 1.0
+
+    def activation_ops(self) -> Ops:
+        return Ops(elementwise=4, transcendental=1)  # |z| + 1, two products, sin
 
     def limits(self):
         return {**super().limits(), "first_bias_scale": (0.0, 1e3)}

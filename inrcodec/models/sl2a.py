@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
-from .base import CoordinateNetwork, Grid, ModelConfig
+from .base import CoordinateNetwork, Grid, ModelConfig, Ops
 
 
 @dataclass(frozen=True)
@@ -35,6 +35,20 @@ class Sl2aConfig(ModelConfig):
         else:
             hidden = self.hidden_layers * (self.width * self.width + self.width)
         return activation + hidden + self.width * self.out_features + self.out_features
+
+    def point_ops(self) -> Ops:
+        w = self.width
+        psi = Ops(elementwise=self.in_features * w + 3 * w)  # the per-axis terms added, LayerNorm
+        layer = Ops(2 * w * self.rank, elementwise=3 * w + self.rank) if self.rank else Ops(w * w, elementwise=3 * w)
+        output = Ops(w * self.out_features, elementwise=w + self.out_features)
+        return psi + self.hidden_layers * layer + output  # each layer: ⊙ψ, matmul output(s), ReLU
+
+    def axis_ops(self) -> Ops:
+        terms = self.degree + 1  # tanh, acos, k·acos t and its cos for each k, projected to width
+        return Ops(terms * self.width, elementwise=terms, transcendental=2 + terms)
+
+    def floats_per_point(self) -> int:
+        return 5 * self.width + self.rank + self.out_features  # sum, ψ, z, z⊙ψ, layer output
 
     def limits(self) -> dict[str, tuple[int, int]]:
         return {

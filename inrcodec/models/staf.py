@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
+from .base import Ops
 from .mlp import ActivationMlp, MlpConfig
 
 
@@ -20,6 +21,12 @@ from .mlp import ActivationMlp, MlpConfig
 class StafConfig(MlpConfig):
     terms: int = 5  # τ
     omega: float = 30.0
+
+    def activation_ops(self) -> Ops:
+        return Ops(self.terms, elementwise=2 * self.terms, transcendental=self.terms)  # τ sinusoids, summed
+
+    def floats_per_point(self) -> int:
+        return self.encoded_features() + 3 * (self.terms + 1) * self.width + self.out_features  # (w, τ) temporaries
 
     def activation_parameters(self) -> int:
         return (self.hidden_layers + 1) * 3 * self.terms

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
-from .base import CoordinateNetwork
+from .base import CoordinateNetwork, Ops
 from .mlp import MlpConfig
 
 
@@ -30,6 +30,16 @@ class WireConfig(MlpConfig):
         first = self.in_features * w + w
         hidden = self.hidden_layers * 2 * (w * w + w)
         return first + hidden + 2 * w * self.out_features + self.out_features
+
+    def point_ops(self) -> Ops:
+        w, layers = self.width, self.hidden_layers + 1
+        gabor = Ops(elementwise=8, transcendental=4)  # |z|, complex exp (exp, cos, sin), products
+        complex_layers = Ops(4 * w * w, elementwise=2 * w) * self.hidden_layers
+        first_and_output = Ops(self.in_features * w + 4 * w * self.out_features, w + 2 * self.out_features)
+        return first_and_output + complex_layers + (layers * w) * gabor
+
+    def floats_per_point(self) -> int:
+        return 8 * self.width + self.out_features  # complex activations: two floats each
 
     def limits(self):
         return {**super().limits(), "omega": (1e-3, 1e4), "scale": (1e-3, 1e4)}

@@ -13,7 +13,7 @@ class SignalKind(IntEnum):
     IMAGE = 1
 
 
-def cell_centres(count: int, device=None) -> torch.Tensor:
+def cell_centres(count: int, device=None, dtype: torch.dtype = torch.float32) -> torch.Tensor:
     """Centres of ``count`` equal cells covering [-1, 1]: sampling the same continuous square at any
     density, which is what makes decoding at any scale meaningful."""
-    return (2 * torch.arange(count, device=device, dtype=torch.float32) + 1) / count - 1
+    return (2 * torch.arange(count, device=device, dtype=dtype) + 1) / count - 1

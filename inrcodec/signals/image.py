@@ -13,12 +13,12 @@ import torch
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from ..errors import InputError, LimitError
-from ..models import CoordinateNetwork, Grid
+from ..models import CoordinateNetwork, Grid, ModelConfig
+from ..render import RenderPlan, plan_render, render_tiles
 from . import cell_centres
 
 MAX_SIDE = 65535
 MAX_INPUT_PIXELS = 1 << 26  # 67 MP: beyond this a fit would not finish on any machine we target
-TILE_SIDE = 256  # rendering works on TILE_SIDE² pixels at a time, so memory does not grow with size
 
 
 @dataclass(frozen=True)
@@ -198,10 +198,9 @@ class ImageObjective:
         return float(self._mean_over_known((model(self.grid) - self.target) ** 2))
 
 
-def output_size(geometry: ImageGeometry, scale: float | None, size: tuple[int, int] | None,
-                max_pixels: int) -> tuple[int, int]:
-    """``(width, height)`` to render: the encoded size, ``scale`` times it, or ``size``; checked
-    against ``max_pixels`` before anything is allocated."""
+def output_size(geometry: ImageGeometry, scale: float | None,
+                size: tuple[int, int] | None) -> tuple[int, int]:
+    """``(width, height)`` to render: the encoded size, ``scale`` times it, or ``size``."""
     if scale is not None and size is not None:
         raise InputError("give either a scale or a size, not both")
     if size is not None:
@@ -215,30 +214,32 @@ def output_size(geometry: ImageGeometry, scale: float | None, size: tuple[int, i
         height = max(1, round(geometry.height * scale))
     else:
         width, height = geometry.width, geometry.height
-    if width * height > max_pixels:
-        raise LimitError(f"output {width}x{height} has more than {max_pixels} pixels "
-                         "(raise the limit with --max-pixels if you mean it)")
     return width, height
 
 
-@torch.no_grad()
-def render_image(model: CoordinateNetwork, geometry: ImageGeometry, width: int, height: int,
-                 device: torch.device | None = None) -> np.ndarray:
-    """Evaluate ``model`` on a ``height × width`` pixel grid, one tile at a time.
+def image_render_plan(config: ModelConfig, geometry: ImageGeometry, width: int, height: int) -> RenderPlan:
+    """How a ``width × height`` rendering of ``config``'s network is tiled, and what it costs."""
+    sample_bytes = 2 if geometry.bit_depth == 16 else 1
+    return plan_render(config, (height, width), width * height * geometry.channels * sample_bytes)
 
-    Returns ``(height, width, channels)`` uint8 or uint16. Each tile only holds its own activations,
-    so a ×4 decode needs the memory of a tile plus the output array.
+
+@torch.no_grad()
+def render_image(model: CoordinateNetwork, geometry: ImageGeometry, plan: RenderPlan,
+                 dtype: torch.dtype = torch.float32) -> np.ndarray:
+    """Evaluate ``model`` on the ``height × width`` pixel grid of ``plan``, one tile at a time.
+
+    Returns ``(height, width, channels)`` uint8 or uint16. Only one tile's activations are alive at a
+    time, so memory is the plan's: a tile plus the output array. ``dtype`` float32 is the normative
+    rendering; float64 (with a float64 model) is a reference that bounds float32's rounding.
     """
-    device = device or next(model.parameters()).device
-    dtype = np.uint16 if geometry.bit_depth == 16 else np.uint8
-    out = np.empty((height, width, geometry.channels), dtype=dtype)
-    rows, columns = cell_centres(height, device), cell_centres(width, device)
-    for top in range(0, height, TILE_SIDE):
-        for left in range(0, width, TILE_SIDE):
-            tile = model(Grid((rows[top:top + TILE_SIDE], columns[left:left + TILE_SIDE])))
-            # a hostile (but valid) file can make activations overflow: NaN renders as 0
-            values = torch.round(torch.nan_to_num(tile + 0.5, nan=0.0).clamp(0, 1) * geometry.max_value)
-            out[top:top + TILE_SIDE, left:left + TILE_SIDE] = values.cpu().numpy().astype(dtype)
+    device = next(model.parameters()).device
+    height, width = plan.shape
+    out = np.empty((height, width, geometry.channels), dtype=np.uint16 if geometry.bit_depth == 16 else np.uint8)
+    axes = (cell_centres(height, device, dtype), cell_centres(width, device, dtype))
+    for (rows, columns), tile in render_tiles(model, axes, plan):
+        # a hostile (but valid) file can make activations overflow: NaN renders as 0
+        values = torch.round(torch.nan_to_num(tile + 0.5, nan=0.0).clamp(0, 1) * geometry.max_value)
+        out[rows, columns] = values.cpu().numpy().astype(out.dtype)
     return out
 
 
