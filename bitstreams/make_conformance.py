@@ -1,10 +1,19 @@
-"""Writes the conformance bitstreams of the current format version and their expected decodes.
+"""Writes the conformance bitstreams of the current format version, their expected decodes and the
+test vectors of the format's integer tables.
 
 Run when a format version or a model is added (``python bitstreams/make_conformance.py``). Files
-that exist are never rewritten: once released they are frozen, and the tests check that each
-keeps decoding to its expected picture.
+that exist are never rewritten: once released they are frozen, and the tests check that each keeps
+decoding to its expected weights and picture, and that the tables keep every entry.
+
+- ``conformance/v<N>_<name>.inr``: a bitstream; ``.png`` and ``_x2.png`` its decodes at ×1 and ×2
+  (exact up to float rounding, see FORMAT.md); ``.weights.json`` the integers of every weight group,
+  which a decoder must reproduce exactly.
+- ``vectors/laplace_tables.json``: explicit frequency tables for a few (scale index, range) pairs
+  and SHA-256 digests of the tables of every scale index at several ranges.
 """
 
+import hashlib
+import json
 from pathlib import Path
 
 import numpy as np
@@ -12,10 +21,16 @@ from PIL import Image
 from skimage import data as skimage_data
 
 import inrcodec
-from inrcodec.bitstream import FORMAT_VERSION
+from inrcodec.bitstream import FORMAT_VERSION, build_model_on_meta, read_bitstream
+from inrcodec.decoder import decode_integers
+from inrcodec.entropy import MAX_SCALE_INDEX, laplace_frequencies
 from inrcodec.signals.image import save_image
 
-FOLDER = Path(__file__).resolve().parent / "conformance"
+FOLDER = Path(__file__).resolve().parent
+CONFORMANCE = FOLDER / "conformance"
+VECTORS = FOLDER / "vectors"
+TABLE_RANGES = (1, 2, 3, 5, 8, 16, 64, 255, 1024, 32768)  # digests over every scale index at these
+EXPLICIT_TABLES = ((0, 4), (40, 4), (64, 4), (100, 4), (255, 4), (72, 1))
 
 
 def cases() -> dict[str, tuple[np.ndarray, str]]:
@@ -29,17 +44,49 @@ def cases() -> dict[str, tuple[np.ndarray, str]]:
     }
 
 
+def table_digest(max_abs: int) -> str:
+    """SHA-256 of the frequency tables of every scale index at ``max_abs``, as little-endian u32."""
+    digest = hashlib.sha256()
+    for scale_index in range(MAX_SCALE_INDEX + 1):
+        digest.update(laplace_frequencies(scale_index, max_abs).astype("<u4").tobytes())
+    return digest.hexdigest()
+
+
+def table_vectors() -> dict:
+    return {
+        "precision_bits": 24,
+        "tables": [{"scale_index": j, "max_abs": m, "frequencies": laplace_frequencies(j, m).tolist()}
+                   for j, m in EXPLICIT_TABLES],
+        "sha256_every_scale_index": {str(m): table_digest(m) for m in TABLE_RANGES},
+    }
+
+
+def weight_vectors(data: bytes) -> dict:
+    stream = read_bitstream(data)
+    integers = decode_integers(stream, build_model_on_meta(stream.config))
+    return {"format_version": stream.version, "groups": [q.tolist() for q in integers]}
+
+
 def main() -> None:
-    FOLDER.mkdir(exist_ok=True)
+    CONFORMANCE.mkdir(exist_ok=True)
+    VECTORS.mkdir(exist_ok=True)
     for name, (pixels, model) in cases().items():
-        stem = FOLDER / f"v{FORMAT_VERSION}_{name}"
-        if stem.with_suffix(".inr").exists():
-            continue
-        data = inrcodec.encode_image(pixels, model=model, quality=2, iterations=150, device="cpu", seed=0)
-        stem.with_suffix(".inr").write_bytes(data)
-        save_image(inrcodec.decode_image(data), stem.with_suffix(".png"))
-        save_image(inrcodec.decode_image(data, scale=2), f"{stem}_x2.png")
-        print(f"{stem.name}.inr: {len(data)} bytes")
+        stem = CONFORMANCE / f"v{FORMAT_VERSION}_{name}"
+        if not stem.with_suffix(".inr").exists():
+            data = inrcodec.encode_image(pixels, model=model, quality=2, iterations=150, device="cpu", seed=0)
+            stem.with_suffix(".inr").write_bytes(data)
+            save_image(inrcodec.decode_image(data), stem.with_suffix(".png"))
+            save_image(inrcodec.decode_image(data, scale=2), f"{stem}_x2.png")
+            print(f"{stem.name}.inr: {len(data)} bytes")
+    for bitstream in sorted(CONFORMANCE.glob("*.inr")):
+        weights = bitstream.with_suffix(".weights.json")
+        if not weights.exists():
+            weights.write_text(json.dumps(weight_vectors(bitstream.read_bytes())) + "\n")
+            print(f"{weights.name}")
+    tables = VECTORS / "laplace_tables.json"
+    if not tables.exists():
+        tables.write_text(json.dumps(table_vectors(), indent=1) + "\n")
+        print(tables.name)
 
 
 if __name__ == "__main__":

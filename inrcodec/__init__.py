@@ -10,7 +10,7 @@ from .errors import BitstreamError, CodecError, DeviceError, InputError, LimitEr
 from .presets import DEFAULT_QUALITY, QUALITY_LEVELS
 from . import pillow_plugin  # registers the .inr format with Pillow
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
 __all__ = ["pillow_plugin", "encode", "encode_image", "decode_image", "read_info", "EncodeResult", "StreamInfo",
            "GroupInfo", "CodecError", "BitstreamError", "InputError", "LimitError", "DeviceError",

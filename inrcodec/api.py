@@ -10,10 +10,9 @@ import os
 from dataclasses import dataclass
 
 import numpy as np
-import torch
 
-from .bitstream import FORMAT_VERSION, build_model_on_meta, read_bitstream
-from .decoder import coded_groups, decode_integers
+from .bitstream import build_model_on_meta, read_bitstream
+from .decoder import decode_integers
 from .decoder import decode_image as _decode_image
 from .device import resolve_device
 from .encoder import EncodeResult, encode_signal
@@ -21,7 +20,8 @@ from .errors import LimitError
 from .models import entry_for_id
 from .presets import DEFAULT_QUALITY, DEFAULT_STEPS, QUALITY_LEVELS
 from .render import DEFAULT_MAX_MACS, DEFAULT_MAX_MEMORY_BYTES, DEFAULT_MAX_SAMPLES, DecodeLimits
-from .quant import laplace_bits, step_from_index, weight_groups
+from .entropy import code_length
+from .quant import step_from_index, weight_groups
 from .quant.groups import group_sizes
 from .signals.image import load_image, load_mask
 
@@ -99,7 +99,8 @@ class GroupInfo:
     weights: int
     step: float
     max_abs: int
-    bits: float  # ideal code length under the group's Laplace model (the payload is one stream)
+    bits: float  # its code length under its table of the coder (the payload is one stream; version-1
+    # files, coded under constriction's float tables, are priced under the equivalent integer table)
 
 
 @dataclass(frozen=True)
@@ -120,13 +121,11 @@ def read_info(data: bytes) -> StreamInfo:
     stream = read_bitstream(data)
     model = build_model_on_meta(stream.config)  # the structure only: no weights are rendered
     sizes = group_sizes(model)
-    coded = coded_groups(stream.groups, sizes)
     integers = decode_integers(stream, model)
     groups = tuple(
         GroupInfo(group.label, size, step_from_index(header.step_index) if header.max_abs else 0.0,
-                  header.max_abs,
-                  float(laplace_bits(torch.from_numpy(q.astype(np.float64)), c.scale)) if header.max_abs else 0.0)
-        for group, size, header, q, c in zip(weight_groups(model), sizes, stream.groups, integers, coded))
-    return StreamInfo(FORMAT_VERSION, stream.kind.name.lower(), vars(stream.geometry).copy(),
+                  header.max_abs, code_length(q, header.scale_index, header.max_abs) if header.max_abs else 0.0)
+        for group, size, header, q in zip(weight_groups(model), sizes, stream.groups, integers))
+    return StreamInfo(stream.version, stream.kind.name.lower(), vars(stream.geometry).copy(),
                       entry_for_id(stream.model_id).name, vars(stream.config).copy(), len(data),
                       len(data) - len(stream.payload) - 4, len(stream.payload), groups)

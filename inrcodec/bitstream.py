@@ -17,6 +17,7 @@ import struct
 import zlib
 from dataclasses import dataclass, fields
 
+from .entropy import MAX_ABS_LIMIT
 from .errors import BitstreamError
 from .models import ModelConfig, ModelId, build_model, entry_for_id
 from .quant.groups import group_sizes
@@ -24,7 +25,8 @@ from .signals import SignalKind
 from .signals.image import ImageGeometry
 
 MAGIC = b"\x89INR"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # what the encoder writes: weights coded under the format's integer tables
+READABLE_VERSIONS = (1, 2)  # version 1: the same layout, coded under constriction's float tables
 MAX_VARINT_BYTES = 5  # every stored integer fits in 32 bits
 MAX_PARAMETERS = 1 << 22  # a decoder refuses models larger than this before allocating them
 GEOMETRY_CLASSES = {SignalKind.IMAGE: ImageGeometry}
@@ -47,6 +49,7 @@ class Bitstream:
     config: ModelConfig
     groups: tuple[GroupHeader, ...]
     payload: bytes
+    version: int = FORMAT_VERSION
 
 
 class _Writer:
@@ -123,7 +126,7 @@ def _is_float(field) -> bool:
 def write_bitstream(stream: Bitstream) -> bytes:
     out = _Writer()
     out.data += MAGIC
-    out.u8(FORMAT_VERSION)
+    out.u8(stream.version)
     out.u8(stream.kind)
     out.fields(stream.geometry)
     out.u8(stream.model_id)
@@ -146,9 +149,9 @@ def read_bitstream(data: bytes, max_parameters: int = MAX_PARAMETERS) -> Bitstre
     if len(data) < len(MAGIC) + 2 + 4:
         raise BitstreamError("truncated bitstream: shorter than the smallest header")
     version = data[len(MAGIC)]
-    if version != FORMAT_VERSION:
-        raise BitstreamError(f"bitstream format version {version} is not supported "
-                             f"(this decoder reads version {FORMAT_VERSION})")
+    if version not in READABLE_VERSIONS:
+        raise BitstreamError(f"bitstream format version {version} is not supported (this decoder reads "
+                             f"versions {', '.join(map(str, READABLE_VERSIONS))})")
     body, (stored_crc,) = data[:-4], struct.unpack("<I", data[-4:])
     if zlib.crc32(body) != stored_crc:
         raise BitstreamError("corrupt or truncated bitstream: checksum mismatch")
@@ -169,14 +172,14 @@ def read_bitstream(data: bytes, max_parameters: int = MAX_PARAMETERS) -> Bitstre
         if max_abs == 0:
             groups.append(GroupHeader(0))
             continue
-        if max_abs > 1 << 15:
+        if max_abs > MAX_ABS_LIMIT:
             raise BitstreamError(f"corrupt bitstream: weight group {index} declares range ±{max_abs}")
         groups.append(GroupHeader(max_abs, reader.i8("step index"), reader.u8("scale index")))
     payload_length = reader.varint("payload length")
     payload = reader.take(payload_length, "payload")
     if reader.position != len(body):
         raise BitstreamError(f"corrupt bitstream: {len(body) - reader.position} bytes of trailing data")
-    return Bitstream(kind, geometry, model_id, config, tuple(groups), payload)
+    return Bitstream(kind, geometry, model_id, config, tuple(groups), payload, version)
 
 
 def build_model_on_meta(config: ModelConfig):
@@ -202,5 +205,5 @@ def _check_signal_matches_model(geometry: ImageGeometry, config: ModelConfig) ->
                              f"{geometry.channels}-channel image")
 
 
-__all__ = ["Bitstream", "GroupHeader", "MAGIC", "FORMAT_VERSION", "MAX_PARAMETERS",
+__all__ = ["Bitstream", "GroupHeader", "MAGIC", "FORMAT_VERSION", "READABLE_VERSIONS", "MAX_PARAMETERS",
            "read_bitstream", "write_bitstream"]

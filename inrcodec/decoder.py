@@ -12,7 +12,7 @@ import torch
 from .bitstream import Bitstream, read_bitstream
 from .entropy import CodedGroup, decode_groups
 from .models import CoordinateNetwork, build_model
-from .quant import dequantize_into, scale_from_index, step_from_index
+from .quant import dequantize_into, step_from_index
 from .quant.groups import group_sizes
 from .render import DecodeLimits
 from .signals.image import image_render_plan, output_size, render_image
@@ -20,13 +20,12 @@ from .signals.image import image_render_plan, output_size, render_image
 
 def coded_groups(headers, sizes: list[int]) -> list[CodedGroup]:
     """What the entropy coder needs of each weight group (encoder and decoder alike)."""
-    return [CodedGroup(size, header.max_abs, scale_from_index(header.scale_index))
-            for size, header in zip(sizes, headers)]
+    return [CodedGroup(size, header.max_abs, header.scale_index) for size, header in zip(sizes, headers)]
 
 
 def decode_integers(stream: Bitstream, model: CoordinateNetwork) -> list[np.ndarray]:
     """The quantized weights of every group of ``model`` (which may live on the meta device)."""
-    return decode_groups(stream.payload, coded_groups(stream.groups, group_sizes(model)))
+    return decode_groups(stream.payload, coded_groups(stream.groups, group_sizes(model)), stream.version)
 
 
 def decode_network(stream: Bitstream, device: torch.device | None = None) -> CoordinateNetwork:

@@ -69,10 +69,12 @@ def encode_signal(signal: ImageSignal, *, quality: int = DEFAULT_QUALITY, model:
         raise LimitError(f"quality {quality} with {model} on a {geometry.width}x{geometry.height} "
                          f"picture: {error.args[0].split(' (raise')[0]}; choose a lower quality") from None
 
-    torch.manual_seed(seed)
-    generator = torch.Generator(device=device).manual_seed(seed)
-    with torch.device(device):
+    # the initial weights come from a fork of torch's RNG seeded with `seed` (the caller's RNG state
+    # is restored); batches and QAT noise from a generator of our own
+    with torch.random.fork_rng(devices=[device] if device.type == "cuda" else []), torch.device(device):
+        torch.manual_seed(seed)
         network = build_model(config)
+    generator = torch.Generator(device=device).manual_seed(seed)
     objective = ImageObjective(signal, device, batch_pixels(geometry.pixels), generator, known)
     fit_schedule, tune_schedule = schedules(steps, entry.learning_rate)
 

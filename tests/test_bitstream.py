@@ -3,7 +3,7 @@ import zlib
 
 import pytest
 
-from inrcodec.bitstream import MAGIC, Bitstream, GroupHeader, read_bitstream, write_bitstream
+from inrcodec.bitstream import FORMAT_VERSION, MAGIC, Bitstream, GroupHeader, read_bitstream, write_bitstream
 from inrcodec.errors import BitstreamError, CodecError, LimitError
 from inrcodec.models import ModelId, Sl2aConfig
 from inrcodec.signals import SignalKind
@@ -26,7 +26,7 @@ def test_small_header_round_trip_by_hand():
     groups = (GroupHeader(3, -20, 70),) + (GroupHeader(0),) * 4  # a[0..1], LN w, b, output w, b
     stream = Bitstream(SignalKind.IMAGE, ImageGeometry(300, 2, 1, 16), ModelId.SL2A, config, groups, b"")
     data = write_bitstream(stream)
-    assert data[:4] == MAGIC and data[4] == 1
+    assert data[:4] == MAGIC and data[4] == FORMAT_VERSION == 2
     assert read_bitstream(data) == stream
 
 

@@ -57,7 +57,7 @@ def test_any_header_byte_with_any_value_is_decoded_or_refused_within_bounds(seed
     _decodes_or_refuses(body + struct.pack("<I", zlib.crc32(body)) if reseal else bytes(mutated))
 
 
-@pytest.mark.parametrize("position,value,message", [(4, 2, "version"), (5, 9, "signal kind")])
+@pytest.mark.parametrize("position,value,message", [(4, 9, "version"), (5, 9, "signal kind")])
 def test_wrong_version_and_wrong_signal_kind_are_named(position, value, message):
     body = bytearray(SEEDS[0][:-4])
     body[position] = value

@@ -38,7 +38,17 @@ def test_parameter_count_formula_matches_the_network():
 
 
 def test_fusion_modulates_every_layer_with_the_activation_block():
-    """Zeroing ψ must zero every layer's input: the output is then the output bias alone."""
-    model = build_model(Sl2aConfig(2, 3, width=8, degree=4, hidden_layers=2))
-    psi = torch.zeros(5, 8)
-    assert torch.allclose(model.fuse(psi), model.output.bias.expand(5, 3))
+    """The fusion MLP equals the paper's equations with ψ multiplied into every layer's input — a
+    network that modulated only some layers (the output alone, say) gives other values."""
+    torch.manual_seed(1)
+    for rank in (0, 3):
+        model = build_model(Sl2aConfig(2, 3, width=8, degree=4, hidden_layers=3, rank=rank))
+        psi = torch.randn(5, 8)
+        z = psi
+        for layer in model.hidden:
+            z = torch.relu(layer(z * psi))
+        assert torch.allclose(model.fuse(psi), model.output(z * psi), atol=1e-6)
+        unmodulated = psi
+        for layer in model.hidden:
+            unmodulated = torch.relu(layer(unmodulated))
+        assert not torch.allclose(model.fuse(psi), model.output(unmodulated * psi), atol=1e-3)

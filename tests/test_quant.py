@@ -5,7 +5,7 @@ import torch
 from inrcodec.models import Sl2aConfig, build_model
 from inrcodec.quant import dequantize_into, group_values, laplace_bits, step_from_index, weight_groups
 from inrcodec.quant.groups import degree_bands
-from inrcodec.quant.tables import scale_from_index
+from inrcodec.entropy import scale_from_index
 
 
 @pytest.mark.parametrize("length", [1, 4, 5, 9, 33, 129, 257, 1025])

@@ -1,7 +1,8 @@
 """Encoder-side quantization: choosing a step per weight group and quantization-aware fine-tuning.
 
-Both minimise the same rate-distortion cost  J = MSE + λ · bits / pixels, with bits from the
-Laplace model the entropy coder uses (``rate.laplace_bits``):
+Both minimise the same rate-distortion cost  J = MSE + λ · bits / pixels: the step search with the
+bits of the coder's own integer tables (``rate.best_scale_index``), fine-tuning with their
+differentiable Laplace counterpart (``rate.laplace_bits``):
 
 1. ``search_steps``: coordinate descent over groups on the step index (half-octave moves, then
    quarter-octave), evaluating the quantized network on the whole signal — a group may end up

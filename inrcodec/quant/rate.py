@@ -1,8 +1,9 @@
-"""The rate model: a zero-mean Laplace over integer bins, the same one the entropy coder uses.
+"""The rate model: a zero-mean Laplace over integer bins, the distribution the coder's tables hold.
 
-``laplace_bits`` is differentiable in ``q`` (it accepts non-integer ``q`` for noise-based QAT) and
-exact for integers: −log2 P(q) with P(q) = F(q + ½) − F(q − ½), written in a form that stays
-accurate far in the tails.
+``laplace_bits`` is the continuous model quantization-aware training differentiates: −log2 P(q) with
+P(q) = F(q + ½) − F(q − ½), written to stay accurate far in the tails, and defined for the
+non-integer ``q`` of noise-based training. ``best_scale_index`` prices integers with the coder's own
+integer tables (``entropy.code_length``), so the step search minimises the bits actually written.
 """
 
 from __future__ import annotations
@@ -12,7 +13,8 @@ import math
 import numpy as np
 import torch
 
-from .tables import MAX_SCALE_INDEX, scale_from_index, scale_index_near
+from ..entropy import code_length
+from ..entropy import MAX_SCALE_INDEX, scale_index_near
 
 LN2 = math.log(2.0)
 
@@ -32,13 +34,13 @@ def laplace_bits(q: torch.Tensor, scale: float | torch.Tensor) -> torch.Tensor:
 
 
 def best_scale_index(integers: np.ndarray) -> tuple[int, float]:
-    """The scale index (around the maximum-likelihood one) that codes ``integers`` shortest, and the
-    resulting code length in bits."""
-    q = torch.from_numpy(integers.astype(np.float64))
-    centre = scale_index_near(float(np.mean(np.abs(integers))) or 1e-3)
+    """The scale index (around the maximum-likelihood one) whose coder table codes ``integers``
+    (not all zero) shortest, and that code length in bits."""
+    max_abs = int(np.abs(integers).max())
+    centre = scale_index_near(float(np.mean(np.abs(integers))))
     best = (centre, math.inf)
     for index in range(max(0, centre - 3), min(MAX_SCALE_INDEX, centre + 3) + 1):
-        bits = float(laplace_bits(q, scale_from_index(index)))
+        bits = code_length(integers, index, max_abs)
         if bits < best[1]:
             best = (index, bits)
     return best
