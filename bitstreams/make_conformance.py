@@ -23,14 +23,15 @@ from skimage import data as skimage_data
 import inrcodec
 from inrcodec.bitstream import FORMAT_VERSION, build_model_on_meta, read_bitstream
 from inrcodec.decoder import decode_integers
-from inrcodec.entropy import MAX_SCALE_INDEX, laplace_frequencies
+from inrcodec.entropy import MAX_SCALE_INDEX, MEAN_OFFSETS, laplace_frequencies
 from inrcodec.signals.image import save_image
 
 FOLDER = Path(__file__).resolve().parent
 CONFORMANCE = FOLDER / "conformance"
 VECTORS = FOLDER / "vectors"
-TABLE_RANGES = (1, 2, 3, 5, 8, 16, 64, 255, 1024, 32768)  # digests over every scale index at these
-EXPLICIT_TABLES = ((0, 4), (40, 4), (64, 4), (100, 4), (255, 4), (72, 1))
+TABLE_RANGES = (1, 2, 3, 5, 8, 16, 64, 255, 1024, 32768)  # digests over every scale index and offset
+EXPLICIT_TABLES = ((0, 4, 0), (40, 4, 0), (64, 4, 0), (100, 4, 0), (255, 4, 0), (72, 1, 0), (64, 4, -8),
+                   (64, 4, 5), (90, 6, 7))  # (scale index, range, mean offset)
 
 
 def cases() -> dict[str, tuple[np.ndarray, str]]:
@@ -45,19 +46,21 @@ def cases() -> dict[str, tuple[np.ndarray, str]]:
 
 
 def table_digest(max_abs: int) -> str:
-    """SHA-256 of the frequency tables of every scale index at ``max_abs``, as little-endian u32."""
+    """SHA-256 of the frequency tables of every scale index and mean offset (that order, offsets
+    −8 … 7 within a scale) at ``max_abs``, as little-endian u32."""
     digest = hashlib.sha256()
     for scale_index in range(MAX_SCALE_INDEX + 1):
-        digest.update(laplace_frequencies(scale_index, max_abs).astype("<u4").tobytes())
+        for offset in MEAN_OFFSETS:
+            digest.update(laplace_frequencies(scale_index, max_abs, offset).astype("<u4").tobytes())
     return digest.hexdigest()
 
 
 def table_vectors() -> dict:
     return {
         "precision_bits": 24,
-        "tables": [{"scale_index": j, "max_abs": m, "frequencies": laplace_frequencies(j, m).tolist()}
-                   for j, m in EXPLICIT_TABLES],
-        "sha256_every_scale_index": {str(m): table_digest(m) for m in TABLE_RANGES},
+        "tables": [{"scale_index": j, "max_abs": m, "mean_offset": f,
+                    "frequencies": laplace_frequencies(j, m, f).tolist()} for j, m, f in EXPLICIT_TABLES],
+        "sha256_every_scale_index_and_offset": {str(m): table_digest(m) for m in TABLE_RANGES},
     }
 
 

@@ -12,8 +12,8 @@ import numpy as np
 import pytest
 
 from inrcodec.bitstream import read_bitstream
-from inrcodec.entropy import (MAX_SCALE_INDEX, PRECISION, CodedGroup, code_length, decode_groups, encode_groups,
-                              laplace_frequencies, scale_from_index)
+from inrcodec.entropy import (MAX_SCALE_INDEX, MEAN_OFFSETS, PRECISION, CodedGroup, code_length, decode_groups,
+                              encode_groups, laplace_frequencies, scale_from_index)
 from inrcodec.entropy.laplace import LAPLACE_DECAY_Q32
 from inrcodec.errors import BitstreamError
 
@@ -72,28 +72,36 @@ def test_damaged_payloads_raise_the_codec_error():
 def test_the_frozen_constants_are_exactly_the_rounded_exponentials():
     getcontext().prec = 60
     for j, constant in enumerate(LAPLACE_DECAY_Q32):
-        exact = Decimal(2) ** 32 * (-1 / (2 * Decimal(scale_from_index(j)))).exp()
+        exact = Decimal(2) ** 32 * (-1 / (16 * Decimal(scale_from_index(j)))).exp()
         assert constant == int(exact.to_integral_value()) and 0 <= constant < 1 << 32
     assert len(LAPLACE_DECAY_Q32) == MAX_SCALE_INDEX + 1
 
 
 @pytest.mark.parametrize("max_abs", [1, 2, 7, 300, 32768])
-def test_every_table_is_a_symmetric_unimodal_distribution_over_2_to_the_24(max_abs):
+def test_every_table_is_a_unimodal_distribution_over_2_to_the_24_symmetric_when_centred(max_abs):
     for j in range(0, MAX_SCALE_INDEX + 1, 5):
-        frequencies = laplace_frequencies(j, max_abs)
-        assert frequencies.sum() == 1 << PRECISION and frequencies.min() >= 1 and len(frequencies) == 2 * max_abs + 1
-        assert np.array_equal(frequencies, frequencies[::-1])
-        assert np.all(np.diff(frequencies[max_abs:]) <= 0)
+        for offset in (-8, -3, 0, 5, 7):
+            frequencies = laplace_frequencies(j, max_abs, offset)
+            assert frequencies.sum() == 1 << PRECISION and frequencies.min() >= 1
+            assert len(frequencies) == 2 * max_abs + 1
+            assert np.all(np.diff(frequencies[max_abs:]) <= 0) and np.all(np.diff(frequencies[:max_abs + 1]) >= 0)
+            if offset == 0:
+                assert np.array_equal(frequencies, frequencies[::-1])
+            mirrored = laplace_frequencies(j, max_abs, -offset) if offset != -8 else None
+            if mirrored is not None and max_abs > 1:  # a mean of +δ is a mean of −δ seen in a mirror,
+                assert np.abs(frequencies[1:-1] - mirrored[::-1][1:-1]).max() <= 2 * max_abs + 1  # up to the remainder
 
 
 def test_the_tables_reproduce_the_committed_vectors_entry_for_entry():
     """Any change to the table procedure — ours, numpy's integer arithmetic — fails here."""
     for table in VECTORS["tables"]:
-        assert laplace_frequencies(table["scale_index"], table["max_abs"]).tolist() == table["frequencies"]
-    for max_abs, expected in VECTORS["sha256_every_scale_index"].items():
+        frequencies = laplace_frequencies(table["scale_index"], table["max_abs"], table["mean_offset"])
+        assert frequencies.tolist() == table["frequencies"]
+    for max_abs, expected in VECTORS["sha256_every_scale_index_and_offset"].items():
         digest = hashlib.sha256()
         for j in range(MAX_SCALE_INDEX + 1):
-            digest.update(laplace_frequencies(j, int(max_abs)).astype("<u4").tobytes())
+            for offset in MEAN_OFFSETS:
+                digest.update(laplace_frequencies(j, int(max_abs), offset).astype("<u4").tobytes())
         assert digest.hexdigest() == expected, f"tables at range ±{max_abs} changed"
 
 
@@ -115,7 +123,7 @@ def test_constriction_codes_with_exactly_the_formats_tables():
     rng = np.random.default_rng(0)
     for j in range(MAX_SCALE_INDEX + 1):
         max_abs = (1, 3, 12)[j % 3]
-        frequencies = laplace_frequencies(j, max_abs)
+        frequencies = laplace_frequencies(j, max_abs, MEAN_OFFSETS[j % 16])
         assert _coder_left_cumulatives(frequencies) == np.concatenate([[0], np.cumsum(frequencies)[:-1]]).tolist()
     wide = laplace_frequencies(int(rng.integers(40, 120)), 2000)
     assert _coder_left_cumulatives(wide)[1990:2011] == np.cumsum(np.concatenate([[0], wide]))[1990:2011].tolist()

@@ -3,7 +3,8 @@
 this package; nothing in it depends on float arithmetic of any library."""
 
 from .coder import MAX_ABS_LIMIT, CodedGroup, decode_groups, encode_groups
-from .laplace import MAX_SCALE_INDEX, PRECISION, code_length, laplace_frequencies, scale_from_index, scale_index_near
+from .laplace import (MAX_SCALE_INDEX, MEAN_OFFSETS, PRECISION, code_length, laplace_frequencies, scale_from_index,
+                      scale_index_near, symbol_bits)
 
-__all__ = ["MAX_ABS_LIMIT", "CodedGroup", "decode_groups", "encode_groups", "MAX_SCALE_INDEX", "PRECISION",
-           "code_length", "laplace_frequencies", "scale_from_index", "scale_index_near"]
+__all__ = ["MAX_ABS_LIMIT", "CodedGroup", "decode_groups", "encode_groups", "MAX_SCALE_INDEX", "MEAN_OFFSETS",
+           "PRECISION", "code_length", "laplace_frequencies", "scale_from_index", "scale_index_near", "symbol_bits"]

@@ -1,16 +1,19 @@
-"""The probability tables of the weight coder: integers fixed by the format, not by any float code.
+"""The probability tables of the coder: integers fixed by the format, not by any float code.
 
-A weight group with range ``[-M, M]`` and Laplace scale index ``j`` is coded under the frequency table
-``laplace_frequencies(j, M)``: 2M + 1 positive integers summing to 2^24, built by the integer
-procedure below (spelled out in ``bitstreams/FORMAT.md``) from one frozen 32-bit constant per scale
-index,
+An integer coded under scale index ``j``, mean offset ``f`` (sixteenths of a step, −8 … 7) and range
+``[-R, R]`` around its predicted centre uses the frequency table ``laplace_frequencies(j, R, f)``:
+2R + 1 positive integers summing to 2^24 that discretise Laplace(f/16, b_j). Weight groups use
+f = 0; the latent grids' context model predicts j and f per latent. The tables are built by the
+integer procedure below (spelled out in ``bitstreams/FORMAT.md``) from one frozen 32-bit constant
+per scale index,
 
-    H[j] = round(2^32 · exp(−1 / (2·b_j)))     (b_j the Laplace scale of index j, in steps)
+    E[j] = round(2^32 · exp(−1 / (16·b_j)))     (b_j the Laplace scale of index j, in steps)
 
-so that the tables — and hence every payload — are the same on any machine, library version or
-libm. With h = H[j]/2^32 and r = h², the Q32 masses are those of a discretised Laplace(0, b_j):
-P(0) = 1 − h and P(±k) = ½·h·(1 − r)·r^(k−1), truncated to [−M, M]; they are scaled to
-2^24 − (2M + 1) with a floor, the remainder goes to the symbol 0, and every symbol gets one more so
+so that they — and every payload — are the same on any machine, library version or libm. With
+powers of e = E[j]/2^32 in Q32 fixed point, hp = e^(8−f), hm = e^(8+f) and r = e^16 are the Laplace
+tails beyond the bin edges ½ ∓ δ and one step (δ = f/16); the masses are P(0) = 1 − (hp + hm)/2,
+P(k) = ½·hp·(1 − r)·r^(k−1) and P(−k) = ½·hm·(1 − r)·r^(k−1), truncated to [−R, R], scaled to
+2^24 − (2R + 1) with a floor, the remainder given to the symbol 0, and every symbol gets one more so
 that none is impossible.
 """
 
@@ -25,16 +28,13 @@ _EIGHTH_OCTAVE = (1.0, 1.0905077326652577, 1.189207115002721, 1.2968395546510096
                   1.4142135623730951, 1.5422108254079407, 1.681792830507429, 1.8340080864093424)
 MAX_SCALE_INDEX = 255  # Laplace scale, in steps, = 2 ** (index / 8 - 8): 2^-8 .. 2^23.9
 SCALE_INDEX_OFFSET = 64
+MEAN_OFFSETS = range(-8, 8)  # f: the mean's offset from the centre, in sixteenths of a step
 PRECISION = 24  # bits of the coder's probabilities: frequencies sum to 2^PRECISION
 ONE = 1 << 32  # 1.0 in Q32
-MAX_ALPHABET = (1 << 16) + 1  # 2·32768 + 1 symbols: the widest range a group may declare
+MAX_ALPHABET = (1 << 16) + 1  # 2·32768 + 1 symbols: the widest range a table may have
 
-# H[j] for scale index j = 0..255 (tests/test_entropy.py recomputes them in exact decimal arithmetic)
+# E[j] for scale index j = 0..255 (tests/test_entropy.py recomputes them in exact decimal arithmetic)
 LAPLACE_DECAY_Q32 = (
-    0, 0, 0, 0, 0, 0,
-    0, 0, 0, 0, 0, 0,
-    0, 0, 0, 0, 0, 0,
-    0, 0, 1, 4, 23, 114,
     483, 1824, 6163, 18827, 52418, 134053,
     317125, 698470, 1440801, 2798733, 5145013, 8992185,
     15004422, 23994893, 36905875, 54771407, 78665070, 109637892,
@@ -73,7 +73,11 @@ LAPLACE_DECAY_Q32 = (
     4294966435, 4294966506, 4294966572, 4294966632, 4294966687, 4294966738,
     4294966784, 4294966826, 4294966865, 4294966901, 4294966934, 4294966964,
     4294966992, 4294967017, 4294967040, 4294967061, 4294967081, 4294967099,
-    4294967115, 4294967130, 4294967144, 4294967156,
+    4294967115, 4294967130, 4294967144, 4294967156, 4294967168, 4294967179,
+    4294967188, 4294967197, 4294967205, 4294967213, 4294967220, 4294967226,
+    4294967232, 4294967237, 4294967242, 4294967247, 4294967251, 4294967255,
+    4294967258, 4294967261, 4294967264, 4294967267, 4294967269, 4294967271,
+    4294967273, 4294967275, 4294967277, 4294967279,
 )
 
 
@@ -92,23 +96,37 @@ def _multiply(a, b):
     return (a * np.uint64(b) + np.uint64(1 << 31)) >> np.uint64(32)
 
 
-@functools.lru_cache(maxsize=512)
-def laplace_frequencies(scale_index: int, max_abs: int) -> np.ndarray:
-    """Frequencies of the symbols −max_abs..max_abs (a read-only int64 array summing to 2^24)."""
-    if not (0 <= scale_index < len(LAPLACE_DECAY_Q32) and 1 <= max_abs and 2 * max_abs + 1 <= MAX_ALPHABET):
-        raise ValueError(f"no table for scale index {scale_index} and range ±{max_abs}")
-    h = np.uint64(LAPLACE_DECAY_Q32[scale_index])
-    r = _multiply(h, h)
-    # r^(k−1) for k = 1..M by binary exponentiation: square r once per bit, multiply where it is set
+@functools.lru_cache(maxsize=256)
+def _decay_powers(scale_index: int) -> tuple[int, ...]:
+    """e^0 … e^16 in Q32 for e = E[j]/2^32: each the previous times E[j] (``_multiply``)."""
+    powers = [ONE]
+    for _ in range(16):
+        powers.append(int(_multiply(np.uint64(powers[-1]), LAPLACE_DECAY_Q32[scale_index])))
+    return tuple(powers)
+
+
+@functools.lru_cache(maxsize=4096)
+def laplace_frequencies(scale_index: int, max_abs: int, mean_offset: int = 0) -> np.ndarray:
+    """Frequencies of the symbols −max_abs..max_abs around the centre, for a mean ``mean_offset``
+    sixteenths of a step from it (a read-only int64 array summing to 2^24)."""
+    if not (0 <= scale_index <= MAX_SCALE_INDEX and 1 <= max_abs and 2 * max_abs + 1 <= MAX_ALPHABET
+            and mean_offset in MEAN_OFFSETS):
+        raise ValueError(f"no table for scale index {scale_index}, range ±{max_abs}, offset {mean_offset}/16")
+    powers = _decay_powers(scale_index)
+    above, below, r = powers[8 - mean_offset], powers[8 + mean_offset], np.uint64(powers[16])
+    # r^(k−1) for k = 1..R by binary exponentiation: square r once per bit, multiply where it is set
     exponents = np.arange(max_abs, dtype=np.uint64)
-    powers = np.full(max_abs, ONE, dtype=np.uint64)
+    decay = np.full(max_abs, ONE, dtype=np.uint64)
     square = r
     for bit in range(int(max_abs - 1).bit_length()):
         selected = (exponents >> np.uint64(bit)) & np.uint64(1) == 1
-        powers[selected] = _multiply(powers[selected], square)
+        decay[selected] = _multiply(decay[selected], square)
         square = _multiply(square, square)
-    tail = _multiply(powers, (h * (np.uint64(ONE) - r)) >> np.uint64(33))  # ½·h·(1 − r)·r^(k−1)
-    masses = np.concatenate([tail[::-1], [np.uint64(ONE) - h], tail])
+    tail = ONE - int(r)  # 1 − r, and below: Python integers, as hp·(1 − r) can reach 2^64
+    positive = _multiply(decay, (above * tail) >> 33)  # ½·hp·(1 − r)·r^(k−1)
+    negative = _multiply(decay, (below * tail) >> 33)
+    centre = np.uint64(ONE - (above + below) // 2)
+    masses = np.concatenate([negative[::-1], [centre], positive])
     free = np.uint64((1 << PRECISION) - masses.size)
     weights = masses * free // masses.sum()
     weights[max_abs] += free - weights.sum()
@@ -117,13 +135,14 @@ def laplace_frequencies(scale_index: int, max_abs: int) -> np.ndarray:
     return frequencies
 
 
-@functools.lru_cache(maxsize=512)
-def _symbol_bits(scale_index: int, max_abs: int) -> np.ndarray:
-    return PRECISION - np.log2(laplace_frequencies(scale_index, max_abs))
+@functools.lru_cache(maxsize=4096)
+def symbol_bits(scale_index: int, max_abs: int, mean_offset: int = 0) -> np.ndarray:
+    """−log2(frequency / 2^24) of every symbol of a table: what coding it costs."""
+    return PRECISION - np.log2(laplace_frequencies(scale_index, max_abs, mean_offset))
 
 
 def code_length(integers: np.ndarray, scale_index: int, max_abs: int) -> float:
-    """Bits the coder spends on ``integers`` (all within ±max_abs) under their group's table:
-    −log2(frequency / 2^24) per symbol, which the ANS payload matches to within its final flush."""
+    """Bits the coder spends on ``integers`` (all within ±max_abs, zero-mean table): what the ANS
+    payload matches to within its final flush."""
     counts = np.bincount(np.asarray(integers).reshape(-1) + max_abs, minlength=2 * max_abs + 1)
-    return float(counts @ _symbol_bits(scale_index, max_abs))
+    return float(counts @ symbol_bits(scale_index, max_abs))
