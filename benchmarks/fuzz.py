@@ -12,6 +12,7 @@ time, slowest decode and peak RSS.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import resource
 import struct
@@ -19,6 +20,7 @@ import sys
 import time
 import traceback
 import zlib
+from pathlib import Path
 
 import numpy as np
 
@@ -42,22 +44,32 @@ MAX_PEAK_RSS_MB = 1500
 
 def largest_legal_seeds() -> list[bytes]:
     """Valid files declaring the costliest networks of every family — the widest at 0, 3 and 16
-    hidden layers within the decoder's parameter limit, SL²A also at the highest degree — with all
-    weights zero, as a 256×256 RGB image (over the fuzz run's work limit at its own size) and as a
-    16×16 one (within it, so that these networks are built and rendered)."""
+    hidden layers within the decoder's parameter limit, SL²A also at the highest degree, the latent
+    model at every field's maximum — with all weights (and latents) zero, as a 256×256 RGB image
+    (over the fuzz run's work limit at its own size) and as a 16×16 one (within it, so that these
+    networks are built and rendered)."""
     seeds = []
-    for entry in REGISTRY.values():
-        variants = [dict(hidden_layers=h) for h in (0, 3, 16)]
-        if entry.name == "sl2a":
-            variants += [dict(hidden_layers=3, degree=0), dict(hidden_layers=1, degree=1024),
-                         dict(hidden_layers=16, degree=1024, rank=1)]
-        for fields in variants:
-            config = _widest(entry.config_class, fields)
-            if config is not None:
+    for side in (256, 16):
+        for entry in REGISTRY.values():
+            for config in _largest_configs(entry, side):
                 groups = (GroupHeader(0),) * len(weight_groups(build_model_on_meta(config)))
-                seeds += [write_bitstream(Bitstream(SignalKind.IMAGE, ImageGeometry(side, side, 3, 8),
-                                                    entry.id, config, groups, b"")) for side in (256, 16)]
+                stream = Bitstream(SignalKind.IMAGE, ImageGeometry(side, side, 3, 8), entry.id, config, groups, b"",
+                                   latent_ranges=(0,) * len(config.latent_shapes()))
+                seeds.append(write_bitstream(stream))
     return seeds
+
+
+def _largest_configs(entry, side: int) -> list:
+    if not entry.weight_only:  # the latent model: every field at its maximum, grids of the image's size
+        base = entry.config_class(2, 3, latent_height=side, latent_width=side)
+        largest = {name: high for name, (_, high) in base.limits().items()
+                   if name not in ("in_features", "out_features", "latent_height", "latent_width", "rank")}
+        return [dataclasses.replace(base, **largest), dataclasses.replace(base, **{**largest, "degree": 0})]
+    variants = [dict(hidden_layers=h) for h in (0, 3, 16)]
+    if entry.name == "sl2a":
+        variants += [dict(hidden_layers=3, degree=0), dict(hidden_layers=1, degree=1024),
+                     dict(hidden_layers=16, degree=1024, rank=1)]
+    return [config for config in (_widest(entry.config_class, fields) for fields in variants) if config is not None]
 
 
 def _widest(config_class, fields):
@@ -136,18 +148,20 @@ def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--count", type=int, default=100_000)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--output", default=str(RESULTS / "fuzz.json"), help="result file [default: %(default)s]")
     args = parser.parse_args(argv)
     description = run_description(["python", "-m", "benchmarks.fuzz", *(sys.argv[1:] if argv is None else argv)])
     result = run(args.count, args.seed)
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    (RESULTS / "fuzz.json").write_text(json.dumps({"run": description, **result}, indent=1))
+    output = Path(args.output)
+    output.parent.mkdir(parents=True, exist_ok=True)
+    output.write_text(json.dumps({"run": description, **result}, indent=1))
     print(f"Run: {description}; seeds: {', '.join(p.name for p in CONFORMANCE)} and "
           f"{result['seeds'] - len(CONFORMANCE)} files of the largest legal networks; limits {LIMITS}.")
     print(f"{result['count']} inputs in {result['seconds']:.0f} s: {result['decoded']} decoded, "
           f"{result['refused']} refused with a CodecError, {result['crashed']} crashed, "
           f"{result['over_time']} over {MAX_SECONDS_PER_INPUT} s; slowest decode "
           f"{result['slowest_decode_s'] * 1000:.0f} ms; peak RSS {result['peak_rss_mb']:.0f} MB "
-          f"(bound {MAX_PEAK_RSS_MB} MB). Result file: benchmarks/results/fuzz.json.")
+          f"(bound {MAX_PEAK_RSS_MB} MB). Result file: {output}.")
     sys.exit(0 if result["within_bounds"] else 1)
 
 

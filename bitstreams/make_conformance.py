@@ -22,7 +22,7 @@ from skimage import data as skimage_data
 
 import inrcodec
 from inrcodec.bitstream import FORMAT_VERSION, build_model_on_meta, read_bitstream
-from inrcodec.decoder import decode_integers
+from inrcodec.decoder import decode_symbols
 from inrcodec.entropy import MAX_SCALE_INDEX, MEAN_OFFSETS, laplace_frequencies
 from inrcodec.signals.image import save_image
 
@@ -66,7 +66,7 @@ def table_vectors() -> dict:
 
 def weight_vectors(data: bytes) -> dict:
     stream = read_bitstream(data)
-    integers = decode_integers(stream, build_model_on_meta(stream.config))
+    integers, latents = decode_symbols(stream, build_model_on_meta(stream.config))
     return {"format_version": stream.version, "groups": [q.tolist() for q in integers]}
 
 

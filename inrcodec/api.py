@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .bitstream import build_model_on_meta, read_bitstream
-from .decoder import decode_integers
+from .decoder import decode_symbols
 from .decoder import decode_image as _decode_image
 from .device import resolve_device
 from .encoder import EncodeResult, encode_signal
@@ -121,7 +121,7 @@ def read_info(data: bytes) -> StreamInfo:
     stream = read_bitstream(data)
     model = build_model_on_meta(stream.config)  # the structure only: no weights are rendered
     sizes = group_sizes(model)
-    integers = decode_integers(stream, model)
+    integers, _ = decode_symbols(stream, model)
     groups = tuple(
         GroupInfo(group.label, size, step_from_index(header.step_index) if header.max_abs else 0.0,
                   header.max_abs, code_length(q, header.scale_index, header.max_abs) if header.max_abs else 0.0)

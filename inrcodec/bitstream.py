@@ -5,6 +5,7 @@ Layout (little-endian; ``varint`` = unsigned LEB128; normative spec: ``bitstream
     magic "\\x89INR" | version u8 | signal kind u8 | geometry fields (varint each)
     | model id u8 | model config fields (varint for ints, float32 for floats)
     | per weight group: max_abs varint, then if max_abs > 0: step index i8, scale index u8
+    | per latent grid (latent models only): its range varint
     | payload length varint | payload (ANS words) | CRC-32 of everything before it (u32)
 
 The number and order of weight groups follow from the model config, so they are not stored.
@@ -18,6 +19,7 @@ import zlib
 from dataclasses import dataclass, fields
 
 from .entropy import MAX_ABS_LIMIT
+from .entropy.latents import MAX_LATENT_RANGE
 from .errors import BitstreamError
 from .models import ModelConfig, ModelId, build_model, entry_for_id
 from .quant.groups import group_sizes
@@ -50,6 +52,7 @@ class Bitstream:
     groups: tuple[GroupHeader, ...]
     payload: bytes
     version: int = FORMAT_VERSION
+    latent_ranges: tuple[int, ...] = ()  # per latent grid, finest first: |latent| ≤ range
 
 
 class _Writer:
@@ -136,6 +139,8 @@ def write_bitstream(stream: Bitstream) -> bytes:
         if group.max_abs:
             out.i8(group.step_index)
             out.u8(group.scale_index)
+    for latent_range in stream.latent_ranges:
+        out.varint(latent_range)
     out.varint(len(stream.payload))
     out.data += stream.payload
     out.data += struct.pack("<I", zlib.crc32(out.data))
@@ -175,11 +180,18 @@ def read_bitstream(data: bytes, max_parameters: int = MAX_PARAMETERS) -> Bitstre
         if max_abs > MAX_ABS_LIMIT:
             raise BitstreamError(f"corrupt bitstream: weight group {index} declares range ±{max_abs}")
         groups.append(GroupHeader(max_abs, reader.i8("step index"), reader.u8("scale index")))
+    latent_ranges = []
+    for level in range(len(config.latent_shapes())):
+        latent_range = reader.varint(f"range of latent grid {level}")
+        if latent_range > MAX_LATENT_RANGE:
+            raise BitstreamError(f"corrupt bitstream: latent grid {level} declares range ±{latent_range} "
+                                 f"(at most ±{MAX_LATENT_RANGE})")
+        latent_ranges.append(latent_range)
     payload_length = reader.varint("payload length")
     payload = reader.take(payload_length, "payload")
     if reader.position != len(body):
         raise BitstreamError(f"corrupt bitstream: {len(body) - reader.position} bytes of trailing data")
-    return Bitstream(kind, geometry, model_id, config, tuple(groups), payload, version)
+    return Bitstream(kind, geometry, model_id, config, tuple(groups), payload, version, tuple(latent_ranges))
 
 
 def build_model_on_meta(config: ModelConfig):
@@ -203,6 +215,10 @@ def _check_signal_matches_model(geometry: ImageGeometry, config: ModelConfig) ->
         raise BitstreamError(f"corrupt bitstream: a {config.in_features}-D model with "
                              f"{config.out_features} outputs cannot render a "
                              f"{geometry.channels}-channel image")
+    shape = config.signal_shape()
+    if shape is not None and shape != (geometry.height, geometry.width):
+        raise BitstreamError(f"corrupt bitstream: latent grids of {shape[1]}x{shape[0]} do not match "
+                             f"the {geometry.width}x{geometry.height} image")
 
 
 __all__ = ["Bitstream", "GroupHeader", "MAGIC", "FORMAT_VERSION", "READABLE_VERSIONS", "MAX_PARAMETERS",

@@ -1,7 +1,7 @@
 """Bitstream -> network -> pixels. Imports nothing from the training side (fit, quant.qat).
 
 Every limit is checked on the parsed header before a weight is decoded: the output size, the
-multiply-adds of the render and its memory (``render.DecodeLimits``).
+multiply-adds of decoding and rendering, and their memory (``render.DecodeLimits``).
 """
 
 from __future__ import annotations
@@ -10,9 +10,11 @@ import numpy as np
 import torch
 
 from .bitstream import Bitstream, read_bitstream
-from .entropy import CodedGroup, decode_groups
+from .entropy import CodedGroup, pop_groups, reading_payload
+from .entropy.latents import decode_latents
 from .models import CoordinateNetwork, build_model
-from .quant import dequantize_into, step_from_index
+from .models.latent import integer_context_model
+from .quant import dequantize_into, step_from_index, weight_groups
 from .quant.groups import group_sizes
 from .render import DecodeLimits
 from .signals.image import image_render_plan, output_size, render_image
@@ -23,20 +25,31 @@ def coded_groups(headers, sizes: list[int]) -> list[CodedGroup]:
     return [CodedGroup(size, header.max_abs, header.scale_index) for size, header in zip(sizes, headers)]
 
 
-def decode_integers(stream: Bitstream, model: CoordinateNetwork) -> list[np.ndarray]:
-    """The quantized weights of every group of ``model`` (which may live on the meta device)."""
-    return decode_groups(stream.payload, coded_groups(stream.groups, group_sizes(model)), stream.version)
+def decode_symbols(stream: Bitstream, model: CoordinateNetwork) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    """The quantized weights of every group of ``model`` (which may live on the meta device), then
+    its latent grids (finest first; none for weight-only models), all from the one payload."""
+    with reading_payload(stream.payload) as coder:
+        integers = pop_groups(coder, coded_groups(stream.groups, group_sizes(model)), stream.version)
+        latents = []
+        if stream.latent_ranges:
+            names = [group.parameter for group in weight_groups(model)]
+            context = integer_context_model(dict(zip(names, integers)),
+                                            {n: h.step_index for n, h in zip(names, stream.groups)}, stream.config)
+            latents = decode_latents(coder, stream.config.latent_shapes(), list(stream.latent_ranges), context)
+    return integers, latents
 
 
 def decode_network(stream: Bitstream, device: torch.device | None = None) -> CoordinateNetwork:
-    """Rebuild the network of a parsed bitstream with its exact decoded weights. The network is
-    built on the meta device and given empty storage, so decoding draws no random numbers (the
-    caller's generators are untouched) and every weight comes from the file."""
+    """Rebuild the network of a parsed bitstream with its exact decoded weights (and latents). The
+    network is built on the meta device and given empty storage, so decoding draws no random numbers
+    (the caller's generators are untouched) and every value comes from the file."""
     with torch.device("meta"):
         model = build_model(stream.config)
     model = model.to_empty(device=device or "cpu")
-    dequantize_into(model, decode_integers(stream, model),
-                    [step_from_index(h.step_index) for h in stream.groups])
+    integers, latents = decode_symbols(stream, model)
+    dequantize_into(model, integers, [step_from_index(h.step_index) for h in stream.groups])
+    if latents:
+        model.set_latents([torch.from_numpy(grid.astype(np.float32)) for grid in latents])
     return model.requires_grad_(False)  # decoding never needs gradients
 
 

@@ -9,17 +9,22 @@ from __future__ import annotations
 import time
 from dataclasses import asdict, dataclass
 
+import constriction
 import numpy as np
 import torch
 
 from .bitstream import Bitstream, write_bitstream
 from .decoder import coded_groups, decode_image
-from .entropy import encode_groups
+from .entropy import encode_groups, payload_bytes, push_groups
+from .entropy.latents import encode_latents
 from .errors import LimitError
 from .fit import optimize, psnr_from_mse
 from .metrics import bits_per_pixel, psnr, ssim
-from .models import REGISTRY, build_model
-from .presets import DEFAULT_QUALITY, DEFAULT_STEPS, batch_pixels, model_config, preset, schedules
+from .latent_fit import fit_latents, quantize_networks
+from .models import REGISTRY, LatentImage, build_model
+from .models.latent import integer_context_model
+from .presets import DEFAULT_QUALITY, DEFAULT_STEPS, batch_pixels, model_config, rate_weight, schedules
+from .quant import weight_groups
 from .quant.qat import fine_tune, quantize, search_steps
 from .render import DecodeLimits
 from .signals import SignalKind
@@ -61,7 +66,6 @@ def encode_signal(signal: ImageSignal, *, quality: int = DEFAULT_QUALITY, model:
     start = time.perf_counter()
     entry = REGISTRY[model]
     geometry = signal.geometry
-    level = preset(quality)
     config = model_config(model, quality, geometry.width, geometry.height, geometry.channels)
     try:  # a file the decoders would refuse with their default limits is not worth fitting
         DecodeLimits().check(image_render_plan(config, geometry, geometry.width, geometry.height))
@@ -70,30 +74,17 @@ def encode_signal(signal: ImageSignal, *, quality: int = DEFAULT_QUALITY, model:
                          f"picture: {error.args[0].split(' (raise')[0]}; choose a lower quality") from None
 
     # the initial weights come from a fork of torch's RNG seeded with `seed` (the caller's RNG state
-    # is restored); batches and QAT noise from a generator of our own
+    # is restored); batches and quantization noise from a generator of our own
     with torch.random.fork_rng(devices=[device] if device.type == "cuda" else []), torch.device(device):
         torch.manual_seed(seed)
         network = build_model(config)
     generator = torch.Generator(device=device).manual_seed(seed)
-    objective = ImageObjective(signal, device, batch_pixels(geometry.pixels), generator, known)
-    fit_schedule, tune_schedule = schedules(steps, entry.learning_rate)
-
-    def float_loss(_step: int):
-        mse = objective.loss(network)
-        return mse, mse.detach()
-
-    optimize(network.parameters(), float_loss, fit_schedule, label=f"fit q{quality}", progress=progress)
-    fitted_psnr = psnr_from_mse(objective.full_mse(network))
-
-    step_indices = search_steps(network, objective.full_mse, geometry.pixels, level.rate_weight)
-    if tune_schedule.steps:
-        fine_tune(network, objective.loss, step_indices, geometry.pixels, level.rate_weight,
-                  tune_schedule, generator=generator, progress=progress)
-    headers, integers = quantize(network, step_indices)
-
-    coded = coded_groups(headers, [len(q) for q in integers])
-    stream = Bitstream(SignalKind.IMAGE, geometry, entry.id, config, tuple(headers),
-                       encode_groups(integers, coded))
+    code = _code_latent_model if isinstance(network, LatentImage) else _code_weight_model
+    headers, payload, latent_ranges, fitted_psnr = code(
+        network, signal, known, rate_weight=rate_weight(model, quality), steps=steps,
+        learning_rate=entry.learning_rate, generator=generator, progress=progress, label=f"q{quality}")
+    stream = Bitstream(SignalKind.IMAGE, geometry, entry.id, config, tuple(headers), payload,
+                       latent_ranges=tuple(latent_ranges))
     data = write_bitstream(stream)
 
     decoded = decode_image(data)
@@ -105,6 +96,49 @@ def encode_signal(signal: ImageSignal, *, quality: int = DEFAULT_QUALITY, model:
         data=data, width=geometry.width, height=geometry.height, channels=geometry.channels,
         model=model, quality=quality, config=asdict(config), psnr=quality_db, ssim=similarity,
         fitted_psnr=fitted_psnr, seconds=time.perf_counter() - start)
+
+
+def _code_weight_model(network, signal: ImageSignal, known, *, rate_weight: float, steps: int,
+                       learning_rate: float, generator: torch.Generator, progress: bool, label: str):
+    """Weight-only networks: fit, search a step per weight group, quantization-aware fine-tuning,
+    quantize. Returns (group headers, payload, latent ranges (none), PSNR of the float fit)."""
+    geometry = signal.geometry
+    objective = ImageObjective(signal, generator.device, batch_pixels(geometry.pixels), generator, known)
+    fit_schedule, tune_schedule = schedules(steps, learning_rate)
+
+    def float_loss(_step: int):
+        mse = objective.loss(network)
+        return mse, mse.detach()
+
+    optimize(network.parameters(), float_loss, fit_schedule, label=f"fit {label}", progress=progress)
+    fitted_psnr = psnr_from_mse(objective.full_mse(network))
+    step_indices = search_steps(network, objective.full_mse, geometry.pixels, rate_weight)
+    if tune_schedule.steps:
+        fine_tune(network, objective.loss, step_indices, geometry.pixels, rate_weight,
+                  tune_schedule, generator=generator, progress=progress)
+    headers, integers = quantize(network, step_indices)
+    return headers, encode_groups(integers, coded_groups(headers, [len(q) for q in integers])), [], fitted_psnr
+
+
+def _code_latent_model(network: LatentImage, signal: ImageSignal, known, *, rate_weight: float, steps: int,
+                       learning_rate: float, generator: torch.Generator, progress: bool, label: str):
+    """Latent grids: fit latents and networks under the rate, quantize the networks, then code the
+    weights and, under the integer context model, the latents in one stream."""
+    target = signal.target(generator.device)
+    mask = None if known is None else torch.from_numpy(known).to(generator.device)[..., None].float()
+    grids = fit_latents(network, target, mask, rate_weight, steps, learning_rate, generator, progress)
+    with torch.no_grad():
+        squared = (network.synthesize(grids) - target) ** 2
+        fitted_psnr = psnr_from_mse(float(squared.mean() if mask is None else
+                                          (squared * mask).sum() / (mask.sum() * target.shape[-1])))
+        headers, integers, latents, ranges = quantize_networks(network, grids, target, mask, rate_weight)
+    names = [group.parameter for group in weight_groups(network)]
+    context = integer_context_model(dict(zip(names, integers)), {n: h.step_index for n, h in zip(names, headers)},
+                                    network.config)
+    coder = constriction.stream.stack.AnsCoder()
+    encode_latents(coder, latents, ranges, context)  # pushed first: popped after the weights
+    push_groups(coder, integers, coded_groups(headers, [len(q) for q in integers]))
+    return headers, payload_bytes(coder), ranges, fitted_psnr
 
 
 __all__ = ["EncodeResult", "encode_signal"]

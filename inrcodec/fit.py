@@ -33,19 +33,23 @@ def psnr_from_mse(mse: float) -> float:
     return -10 * math.log10(max(mse, 1e-12))
 
 
-def optimize(parameters: Iterable[torch.nn.Parameter], loss_and_mse: Callable[[int], tuple],
+def optimize(parameters: Iterable, loss_and_mse: Callable[[int], tuple],
              schedule: Schedule, *, label: str, progress: bool,
              monitor: Callable[[int], None] | None = None) -> float:
     """Run ``schedule.steps`` Adam steps on ``loss_and_mse(step) -> (loss, mse)``; returns the last
-    MSE seen (on the training batch). ``monitor(steps_done)``, if given, is called at every
-    progress refresh (benchmarks use it to record learning curves)."""
-    optimizer = torch.optim.Adam(list(parameters), lr=schedule.learning_rate)
+    MSE seen (on the training batch). ``parameters`` are tensors, or groups ``{"params": [...],
+    "lr_scale": k}`` whose learning rate is k times the schedule's. ``monitor(steps_done)``, if
+    given, is called at every progress refresh (benchmarks use it to record learning curves)."""
+    parameters = list(parameters)
+    groups = parameters if parameters and isinstance(parameters[0], dict) else [{"params": parameters}]
+    optimizer = torch.optim.Adam([{"params": list(g["params"]), "lr_scale": g.get("lr_scale", 1.0)} for g in groups],
+                                 lr=schedule.learning_rate)
     last_mse = math.nan
     with tqdm(total=schedule.steps, desc=label, disable=not progress, leave=False,
               unit="step", dynamic_ncols=True) as bar:
         for step in range(schedule.steps):
             for group in optimizer.param_groups:
-                group["lr"] = schedule.rate_at(step)
+                group["lr"] = schedule.rate_at(step) * group["lr_scale"]
             loss, mse = loss_and_mse(step)
             optimizer.zero_grad(set_to_none=True)
             loss.backward()

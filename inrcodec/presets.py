@@ -16,7 +16,7 @@ import math
 from dataclasses import dataclass
 
 from .fit import Schedule
-from .models import REGISTRY, ModelConfig, Sl2aConfig
+from .models import REGISTRY, LatentConfig, ModelConfig, Sl2aConfig
 
 REFERENCE_SIDE = 256
 MIN_WIDTH, MAX_WIDTH = 8, 512
@@ -50,6 +50,25 @@ FINE_TUNE_SHARE = 0.2  # of the steps, spent on quantization-aware fine-tuning
 MIN_BATCH_PIXELS, MAX_BATCH_PIXELS = 1 << 14, 1 << 18
 
 
+@dataclass(frozen=True)
+class LatentPreset:
+    """One quality level of the latent-grid model: its rate weight λ (MSE of values in [-½, ½] +
+    λ·bpp) and the size of its networks."""
+
+    level: int
+    rate_weight: float
+    width: int = 24  # synthesis
+    hidden_layers: int = 1
+    degree: int = 0
+    rank: int = 0
+    context_width: int = 16
+
+
+LATENT_PRESETS = tuple(LatentPreset(level, rate_weight) for level, rate_weight in
+                       enumerate((1.6e-2, 8e-3, 4e-3, 2e-3, 1e-3, 5e-4, 2.5e-4), start=1))
+MAX_LATENT_LEVELS = 7  # grids 1:1 … 1:64
+
+
 def preset(level: int) -> QualityPreset:
     for candidate in PRESETS:
         if candidate.level == level:
@@ -71,8 +90,26 @@ def sl2a_config(level: int, width: int, height: int, channels: int) -> Sl2aConfi
     )
 
 
+def latent_config(level: int, width: int, height: int, channels: int) -> LatentConfig:
+    """The latent-grid model of quality ``level`` for a ``width × height`` image: grids down to
+    1:64, or to the coarsest that still has two latents along the longer side."""
+    chosen = LATENT_PRESETS[level - 1]
+    levels = max(1, min(MAX_LATENT_LEVELS, max(width, height).bit_length() - 1))
+    return LatentConfig(2, channels, latent_height=height, latent_width=width, levels=levels, width=chosen.width,
+                        hidden_layers=chosen.hidden_layers, degree=chosen.degree, rank=chosen.rank,
+                        context_width=chosen.context_width)
+
+
+def rate_weight(model: str, level: int) -> float:
+    """λ of quality ``level`` for family ``model``."""
+    return LATENT_PRESETS[level - 1].rate_weight if model == "latent" else preset(level).rate_weight
+
+
 def model_config(model: str, level: int, width: int, height: int, channels: int) -> ModelConfig:
     """The network of family ``model`` that quality ``level`` uses for a ``width × height`` image."""
+    if model == "latent":
+        preset(level)  # validates the level
+        return latent_config(level, width, height, channels)
     sl2a = sl2a_config(level, width, height, channels)
     if model == "sl2a":
         return sl2a

@@ -83,14 +83,15 @@ class RenderPlan:
 
 
 def plan_render(config: ModelConfig, shape: tuple[int, ...], output_bytes: int) -> RenderPlan:
-    """The tiling and cost of rendering ``config``'s network on a grid of ``shape`` samples, whose
-    decoded output occupies ``output_bytes``. Pure arithmetic on the header: nothing is allocated."""
+    """The tiling and cost of decoding a file of ``config`` and rendering its network on a grid of
+    ``shape`` samples, whose output occupies ``output_bytes``. Pure arithmetic on the header:
+    nothing is allocated."""
     tile_points = max(1, ACTIVATION_BUDGET_BYTES // (config.floats_per_point() * FLOAT_BYTES))
     tile = _tile_shape(shape, tile_points)
-    ops = render_ops(config, shape, tile)
+    ops = config.decode_ops() + render_ops(config, shape, tile)
     activations = math.prod(tile) * config.floats_per_point() * FLOAT_BYTES
     weights = 3 * config.parameter_count() * FLOAT_BYTES  # float weights + decoded integers
-    return RenderPlan(shape, tile, ops, output_bytes + activations + weights)
+    return RenderPlan(shape, tile, ops, output_bytes + activations + weights + config.decode_bytes())
 
 
 def render_ops(config: ModelConfig, shape: tuple[int, ...], tile: tuple[int, ...]) -> Ops:

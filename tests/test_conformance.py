@@ -11,7 +11,7 @@ from PIL import Image
 
 import inrcodec
 from inrcodec.bitstream import READABLE_VERSIONS, build_model_on_meta, read_bitstream
-from inrcodec.decoder import decode_integers, decode_network
+from inrcodec.decoder import decode_network, decode_symbols
 from inrcodec.signals import SignalKind
 from inrcodec.signals.image import image_render_plan, render_image
 
@@ -30,7 +30,7 @@ def test_conformance_file_decodes_to_its_exact_weights(path):
     stream = read_bitstream(path.read_bytes())
     expected = json.loads(path.with_suffix(".weights.json").read_text())
     assert expected["format_version"] == stream.version
-    decoded = decode_integers(stream, build_model_on_meta(stream.config))
+    decoded, _ = decode_symbols(stream, build_model_on_meta(stream.config))
     assert [q.tolist() for q in decoded] == expected["groups"]
 
 

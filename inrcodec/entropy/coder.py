@@ -11,6 +11,7 @@ whose tables it builds from float64 CDFs; they still decode, with the pinned con
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass
 
 import constriction
@@ -42,34 +43,56 @@ def _legacy_model(group: CodedGroup):
     return constriction.stream.model.QuantizedLaplace(-group.max_abs, group.max_abs, 0.0, scale)
 
 
-def encode_groups(integers: list[np.ndarray], groups: list[CodedGroup]) -> bytes:
-    """One ANS stream of every non-empty group, as little-endian 32-bit words."""
-    coder = constriction.stream.stack.AnsCoder()
+def push_groups(coder, integers: list[np.ndarray], groups: list[CodedGroup]) -> None:
+    """Push every non-empty group onto the ANS ``coder`` so that ``pop_groups`` pops them in order."""
     for values, group in reversed(list(zip(integers, groups))):  # ANS is a stack: encode backwards
         if group.max_abs:
             coder.encode_reverse((values + group.max_abs).astype(np.int32), _table_model(group))
+
+
+def pop_groups(coder, groups: list[CodedGroup], format_version: int) -> list[np.ndarray]:
+    """The integers of every group (all zeros for empty ones), popped off the ANS ``coder``."""
+    legacy = format_version <= LEGACY_FLOAT_TABLES_VERSION
+    decoded = []
+    for group in groups:
+        if not group.max_abs:
+            decoded.append(np.zeros(group.size, dtype=np.int32))
+        elif legacy:
+            decoded.append(coder.decode(_legacy_model(group), group.size).astype(np.int32))
+        else:
+            decoded.append(coder.decode(_table_model(group), group.size).astype(np.int32) - group.max_abs)
+    return decoded
+
+
+def payload_bytes(coder) -> bytes:
+    """The coder's stream as the payload: little-endian 32-bit words."""
     return coder.get_compressed().astype("<u4").tobytes()
+
+
+@contextlib.contextmanager
+def reading_payload(payload: bytes):
+    """An ANS coder over ``payload`` for the block to pop everything off; on exit the payload must be
+    used up exactly. Malformed data raises ``BitstreamError``."""
+    if len(payload) % 4:
+        raise BitstreamError("corrupt payload: its length is not a whole number of 32-bit words")
+    try:
+        coder = constriction.stream.stack.AnsCoder(np.frombuffer(payload, dtype="<u4").astype(np.uint32))
+        yield coder
+    except (ValueError, RuntimeError) as error:
+        raise BitstreamError(f"corrupt payload: {error}") from None
+    if not coder.is_empty():
+        raise BitstreamError("corrupt payload: data left over after the last symbol")
+
+
+def encode_groups(integers: list[np.ndarray], groups: list[CodedGroup]) -> bytes:
+    """One ANS stream of every non-empty group."""
+    coder = constriction.stream.stack.AnsCoder()
+    push_groups(coder, integers, groups)
+    return payload_bytes(coder)
 
 
 def decode_groups(payload: bytes, groups: list[CodedGroup], format_version: int) -> list[np.ndarray]:
     """Inverse of ``encode_groups`` (and of version-1 encoders); raises ``BitstreamError`` on data
     that does not decode to exactly the declared weights with nothing left over."""
-    if len(payload) % 4:
-        raise BitstreamError("corrupt payload: its length is not a whole number of 32-bit words")
-    words = np.frombuffer(payload, dtype="<u4").astype(np.uint32)
-    legacy = format_version <= LEGACY_FLOAT_TABLES_VERSION
-    try:
-        coder = constriction.stream.stack.AnsCoder(words)
-        decoded = []
-        for group in groups:
-            if not group.max_abs:
-                decoded.append(np.zeros(group.size, dtype=np.int32))
-            elif legacy:
-                decoded.append(coder.decode(_legacy_model(group), group.size).astype(np.int32))
-            else:
-                decoded.append(coder.decode(_table_model(group), group.size).astype(np.int32) - group.max_abs)
-    except (ValueError, RuntimeError) as error:
-        raise BitstreamError(f"corrupt payload: {error}") from None
-    if not coder.is_empty():
-        raise BitstreamError("corrupt payload: data left over after the last weight")
-    return decoded
+    with reading_payload(payload) as coder:
+        return pop_groups(coder, groups, format_version)

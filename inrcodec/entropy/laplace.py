@@ -105,10 +105,23 @@ def _decay_powers(scale_index: int) -> tuple[int, ...]:
     return tuple(powers)
 
 
-@functools.lru_cache(maxsize=4096)
+CACHED_RANGE = 512  # tables up to ±512 are cached (4096 of them: at most 34 MB); wider ones are rare
+
+
 def laplace_frequencies(scale_index: int, max_abs: int, mean_offset: int = 0) -> np.ndarray:
     """Frequencies of the symbols −max_abs..max_abs around the centre, for a mean ``mean_offset``
     sixteenths of a step from it (a read-only int64 array summing to 2^24)."""
+    if max_abs <= CACHED_RANGE:
+        return _cached_frequencies(scale_index, max_abs, mean_offset)
+    return _frequencies(scale_index, max_abs, mean_offset)
+
+
+@functools.lru_cache(maxsize=4096)
+def _cached_frequencies(scale_index: int, max_abs: int, mean_offset: int) -> np.ndarray:
+    return _frequencies(scale_index, max_abs, mean_offset)
+
+
+def _frequencies(scale_index: int, max_abs: int, mean_offset: int) -> np.ndarray:
     if not (0 <= scale_index <= MAX_SCALE_INDEX and 1 <= max_abs and 2 * max_abs + 1 <= MAX_ALPHABET
             and mean_offset in MEAN_OFFSETS):
         raise ValueError(f"no table for scale index {scale_index}, range ±{max_abs}, offset {mean_offset}/16")
@@ -135,10 +148,16 @@ def laplace_frequencies(scale_index: int, max_abs: int, mean_offset: int = 0) ->
     return frequencies
 
 
-@functools.lru_cache(maxsize=4096)
 def symbol_bits(scale_index: int, max_abs: int, mean_offset: int = 0) -> np.ndarray:
     """−log2(frequency / 2^24) of every symbol of a table: what coding it costs."""
-    return PRECISION - np.log2(laplace_frequencies(scale_index, max_abs, mean_offset))
+    if max_abs <= CACHED_RANGE:
+        return _cached_symbol_bits(scale_index, max_abs, mean_offset)
+    return PRECISION - np.log2(_frequencies(scale_index, max_abs, mean_offset))
+
+
+@functools.lru_cache(maxsize=4096)
+def _cached_symbol_bits(scale_index: int, max_abs: int, mean_offset: int) -> np.ndarray:
+    return PRECISION - np.log2(_cached_frequencies(scale_index, max_abs, mean_offset))
 
 
 def code_length(integers: np.ndarray, scale_index: int, max_abs: int) -> float:

@@ -12,6 +12,7 @@ from enum import IntEnum
 
 from .base import CoordinateNetwork, Grid, ModelConfig
 from .gauss import Gauss, GaussConfig
+from .latent import LatentConfig, LatentImage
 from .mfn import GaborMfnConfig, Mfn, MfnConfig
 from .relu_pe import ReluPe, ReluPeConfig
 from .sine import Finer, FinerConfig, Siren, SirenConfig
@@ -30,6 +31,7 @@ class ModelId(IntEnum):
     STAF = 7
     MFN = 8
     MFN_GABOR = 9
+    LATENT = 10
 
 
 @dataclass(frozen=True)
@@ -40,6 +42,7 @@ class ModelEntry:
     network_class: type[CoordinateNetwork]
     learning_rate: float
     summary: str
+    weight_only: bool = True  # the whole signal is in the network's weights (the paper's INRs)
 
 
 REGISTRY: dict[str, ModelEntry] = {entry.name: entry for entry in (
@@ -54,8 +57,11 @@ REGISTRY: dict[str, ModelEntry] = {entry.name: entry for entry in (
     ModelEntry(ModelId.MFN, "mfn", MfnConfig, Mfn, 1e-2, "multiplicative filter network, Fourier filters"),
     ModelEntry(ModelId.MFN_GABOR, "mfn_gabor", GaborMfnConfig, Mfn, 1e-2,
                "multiplicative filter network, Gabor filters"),
+    ModelEntry(ModelId.LATENT, "latent", LatentConfig, LatentImage, 1e-2,
+               "entropy-coded latent grids and a small synthesis network", weight_only=False),
 )}
 MODEL_NAMES = tuple(REGISTRY)
+WEIGHT_ONLY_MODELS = tuple(name for name, entry in REGISTRY.items() if entry.weight_only)
 
 
 def entry_for_id(model_id: int) -> ModelEntry:
@@ -73,8 +79,8 @@ def build_model(config: ModelConfig) -> CoordinateNetwork:
     raise KeyError(type(config).__name__)
 
 
-__all__ = ["CoordinateNetwork", "Grid", "ModelConfig", "ModelEntry", "ModelId", "MODEL_NAMES",
+__all__ = ["CoordinateNetwork", "Grid", "ModelConfig", "ModelEntry", "ModelId", "MODEL_NAMES", "WEIGHT_ONLY_MODELS",
            "REGISTRY", "build_model", "entry_for_id",
            "Sl2a", "Sl2aConfig", "Siren", "SirenConfig", "Finer", "FinerConfig", "Wire", "WireConfig",
            "Gauss", "GaussConfig", "ReluPe", "ReluPeConfig", "Staf", "StafConfig", "Mfn", "MfnConfig",
-           "GaborMfnConfig"]
+           "GaborMfnConfig", "LatentConfig", "LatentImage"]

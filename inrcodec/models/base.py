@@ -104,6 +104,24 @@ class ModelConfig:
         tile costs in memory, so tiles shrink as networks widen."""
         raise NotImplementedError
 
+    def decode_ops(self) -> Ops:
+        """The arithmetic of decoding the file before rendering (entropy-decoding latents, say),
+        whatever the output size; none for networks that are only weights."""
+        return Ops()
+
+    def decode_bytes(self) -> int:
+        """Memory for that decoding, beyond the weights."""
+        return 0
+
+    def latent_shapes(self) -> list[tuple[int, ...]]:
+        """Shapes of the entropy-coded latent grids, finest first (none for weight-only models)."""
+        return []
+
+    def signal_shape(self) -> tuple[int, ...] | None:
+        """The sample grid this model is tied to (its latents cover exactly that image), or None
+        for networks of coordinates alone: the bitstream checks it against the geometry."""
+        return None
+
     def limits(self) -> dict[str, tuple[int, int]]:
         """Inclusive (min, max) of each field; the decoder checks them before it allocates."""
         return {"in_features": (1, 3), "out_features": (1, 4)}

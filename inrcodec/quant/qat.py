@@ -47,8 +47,10 @@ def _group_bits(integers: np.ndarray) -> float:
 
 @torch.no_grad()
 def search_steps(model: CoordinateNetwork, full_mse: Callable[[CoordinateNetwork], float],
-                 pixels: int, rate_weight: float) -> list[int]:
-    """Pick a step index per group minimising MSE + λ·bits/pixels of the quantized network.
+                 pixels: int, rate_weight: float, frozen: frozenset[int] = frozenset()) -> list[int]:
+    """Pick a step index per group minimising MSE + λ·bits/pixels of the quantized network; the
+    groups numbered in ``frozen`` keep their float weights throughout (their indices are returned as
+    placeholders, for the caller to choose).
 
     The model is left with its float weights; during the search it holds the quantized ones.
     """
@@ -59,7 +61,8 @@ def search_steps(model: CoordinateNetwork, full_mse: Callable[[CoordinateNetwork
     # start at a fine step (about 1/16 of the group's spread), then let the search coarsen it
     indices = [max(floor, step_index_near(max(_spread(v), 1e-8) / 16))
                for v, floor in zip(original, floors)]
-    bits = [_group_bits(_integers(v, i)) for v, i in zip(original, indices)]
+    bits = [0.0 if n in frozen else _group_bits(_integers(v, i)) for n, (v, i) in enumerate(zip(original, indices))]
+    searched = [number for number in range(len(groups)) if number not in frozen]
 
     def load(number: int, step: float | None) -> None:
         """Put group ``number``'s weights at their values quantized with ``step`` (None: float)."""
@@ -67,10 +70,10 @@ def search_steps(model: CoordinateNetwork, full_mse: Callable[[CoordinateNetwork
         values = original[number] if step is None else torch.round(original[number] / step) * step
         target.copy_(values.reshape(target.shape))
 
-    for number, index in enumerate(indices):
-        load(number, step_from_index(index))
+    for number in searched:
+        load(number, step_from_index(indices[number]))
     for moves in ((-8, -6, -4, -2, 2, 4, 6, 8, 12), (-1, 1)):
-        for number in range(len(groups)):
+        for number in searched:
             best = (full_mse(model) + rate_weight * sum(bits) / pixels, indices[number], bits[number])
             for move in moves:
                 index = min(MAX_STEP_INDEX, max(floors[number], indices[number] + move))

@@ -1,0 +1,247 @@
+"""An image as entropy-coded multi-resolution latent grids and a small synthesis network on top
+(the C3 / Cool-chic family of overfitted codecs, with an SL²A-style synthesis).
+
+    grids y_0 … y_{L−1}: one integer channel each, y_l of ⌈H/2^l⌉ × ⌈W/2^l⌉ latents covering [−1, 1]²
+    features(x) = [bilinear_l(y_l, x)]_l            (cell-centred, edges clamped: any render grid)
+    degree D ≥ 1 (SL²A):  ψ = LayerNorm( Σ_l Σ_k a[l, o, k] · T_k(tanh(g_l · features_l)) );  z = ψ;
+                          z = ReLU(W_i (z ⊙ ψ) + b_i) per hidden layer;  rgb = W_out (z ⊙ ψ) + b_out
+    degree 0 (plain):     z = ReLU(W_0 · features + b_0);  z = ReLU(W_i z + b_i);  rgb = W_out z + b_out
+
+The latents are coded under the context model of ``entropy.latents``, whose weights — like the
+synthesis's — are weight groups of the bitstream; ``ContextNetwork`` is its float twin, trained by
+the encoder. Rendering at another size only changes where the grids are sampled, so ``--scale`` and
+``--size`` work for any factor.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from ..entropy.latents import CONTEXT_INPUTS, MAX_LATENT_RANGE, ContextModel, grid_shapes
+from ..errors import BitstreamError
+from .base import CoordinateNetwork, Grid, ModelConfig, Ops
+from .sl2a import LowRankLinear
+
+MAX_LEVELS = 10
+
+
+@dataclass(frozen=True)
+class LatentConfig(ModelConfig):
+    """Shape of a latent-grid image model; the finest grid is ``latent_height × latent_width`` (the
+    coded image's size)."""
+
+    latent_height: int = 1
+    latent_width: int = 1
+    levels: int = 7
+    width: int = 24  # of the synthesis
+    hidden_layers: int = 1
+    degree: int = 0  # Chebyshev degree of the synthesis's SL²A block; 0: a plain ReLU MLP
+    rank: int = 0  # of the hidden layers (0: dense)
+    context_width: int = 16  # hidden width of the context model
+
+    def latent_shapes(self) -> list[tuple[int, int]]:
+        return grid_shapes(self.latent_height, self.latent_width, self.levels)
+
+    def latent_count(self) -> int:
+        return sum(rows * columns for rows, columns in self.latent_shapes())
+
+    def synthesis_parameters(self) -> int:
+        w, levels = self.width, self.levels
+        first = levels * w * (self.degree + 1) + 2 * w + levels if self.degree else levels * w + w
+        layer = 2 * w * self.rank + w if self.rank else w * w + w
+        return first + self.hidden_layers * layer + w * self.out_features + self.out_features
+
+    def context_parameters(self) -> int:
+        c = self.context_width
+        return CONTEXT_INPUTS * c + c + 2 * c + 2 + 2 * self.levels
+
+    def parameter_count(self) -> int:
+        return self.synthesis_parameters() + self.context_parameters()
+
+    def point_ops(self) -> Ops:
+        w, levels = self.width, self.levels
+        sample = Ops(elementwise=10 * levels)  # four gathers and three blends per grid
+        if self.degree:  # tanh, the recurrence, projection, LayerNorm
+            first = Ops(levels * (self.degree + 1) * w, levels * (3 * self.degree + 2) + 4 * w, levels)
+        else:
+            first = Ops(levels * w, 2 * w)
+        layer = Ops(2 * w * self.rank, 3 * w + self.rank) if self.rank else Ops(w * w, 3 * w)
+        return sample + first + self.hidden_layers * layer + Ops(w * self.out_features, w + self.out_features)
+
+    def axis_ops(self) -> Ops:
+        return Ops(elementwise=12 * self.levels)  # each grid's sample indices and weights
+
+    def decode_ops(self) -> Ops:
+        c = self.context_width  # per latent: its context, the context model, its table, decoding
+        per_latent = Ops(CONTEXT_INPUTS * c + 2 * c, elementwise=4 * CONTEXT_INPUTS + 3 * c + 64)
+        return self.latent_count() * per_latent
+
+    def decode_bytes(self) -> int:
+        tables = 4096 * (4 * MAX_LATENT_RANGE + 1) * 8  # a grid's table cache, at the widest range
+        return 16 * self.latent_count() + 128 * self.latent_height * self.latent_width + tables
+
+    def floats_per_point(self) -> int:
+        first = self.levels * (self.degree + 2) if self.degree else 0
+        return 2 * self.levels + first + 5 * self.width + self.rank + self.out_features
+
+    def signal_shape(self) -> tuple[int, int]:
+        return (self.latent_height, self.latent_width)
+
+    def limits(self) -> dict[str, tuple[int, int]]:
+        return {
+            **super().limits(),
+            "latent_height": (1, 65535),
+            "latent_width": (1, 65535),
+            "levels": (1, MAX_LEVELS),
+            "width": (1, 64),
+            "hidden_layers": (0, 4),
+            "degree": (0, 8),
+            "rank": (0, self.width),
+            "context_width": (1, 32),
+        }
+
+
+class ContextNetwork(nn.Module):
+    """The context model in floats, as the encoder trains it: ``[neighbours, upsampled / 16]`` ->
+    (μ, log2 b) per latent; ``entropy.latents.ContextModel`` is its exact integer counterpart."""
+
+    def __init__(self, config: LatentConfig):
+        super().__init__()
+        self.hidden = nn.Linear(CONTEXT_INPUTS, config.context_width)
+        self.output = nn.Linear(config.context_width, 2)
+        self.level_bias = nn.Parameter(torch.zeros(config.levels, 2))
+        with torch.no_grad():
+            self.output.weight.mul_(0.1)
+            self.output.bias.zero_()
+
+    def forward(self, contexts: torch.Tensor, level: int) -> tuple[torch.Tensor, torch.Tensor]:
+        out = self.output(torch.relu(self.hidden(contexts))) + self.level_bias[level]
+        return out[..., 0], out[..., 1]
+
+
+class Synthesis(nn.Module):
+    """Latent features ``(..., levels)`` -> samples ``(..., out_features)``."""
+
+    def __init__(self, config: LatentConfig):
+        super().__init__()
+        self.degree, width = config.degree, config.width
+        if config.degree:
+            self.gain = nn.Parameter(torch.full((config.levels,), 0.25))
+            self.coefficients = nn.Parameter(torch.empty(config.levels, width, config.degree + 1))
+            nn.init.xavier_uniform_(self.coefficients)
+            self.norm = nn.LayerNorm(width)
+        else:
+            self.first = nn.Linear(config.levels, width)
+        self.hidden = nn.ModuleList(
+            LowRankLinear(width, config.rank) if config.rank else nn.Linear(width, width)
+            for _ in range(config.hidden_layers))
+        self.output = nn.Linear(width, config.out_features)
+
+    def forward(self, features: torch.Tensor) -> torch.Tensor:
+        if self.degree:
+            t = torch.tanh(features * self.gain)
+            basis = [torch.ones_like(t), t]  # T_k by the recurrence T_{k+1} = 2t·T_k − T_{k−1}
+            for _ in range(2, self.degree + 1):
+                basis.append(2 * t * basis[-1] - basis[-2])
+            psi = self.norm(torch.einsum("...lk,lok->...o", torch.stack(basis[:self.degree + 1], dim=-1),
+                                         self.coefficients))
+        else:
+            psi = torch.relu(self.first(features))
+        if not self.degree:  # a plain ReLU MLP
+            z = psi
+            for layer in self.hidden:
+                z = torch.relu(layer(z))
+            return self.output(z)
+        z = psi  # SL²A: every layer's input modulated by ψ
+        for layer in self.hidden:
+            z = torch.relu(layer(z * psi))
+        return self.output(z * psi)
+
+
+class LatentImage(CoordinateNetwork):
+    """The decoder's network: latent grids (buffers, integer-valued), synthesis and context model."""
+
+    def __init__(self, config: LatentConfig):
+        super().__init__()
+        self.config = config
+        self.synthesis = Synthesis(config)
+        self.context = ContextNetwork(config)
+        for level, shape in enumerate(config.latent_shapes()):
+            self.register_buffer(f"latent{level}", torch.zeros(shape), persistent=False)
+
+    def latent_grids(self) -> list[torch.Tensor]:
+        return [getattr(self, f"latent{level}") for level in range(self.config.levels)]
+
+    def set_latents(self, grids) -> None:
+        for level, grid in enumerate(grids):
+            getattr(self, f"latent{level}").copy_(torch.as_tensor(grid))
+
+    def synthesize(self, grids: list[torch.Tensor]) -> torch.Tensor:
+        """The image ``(H, W, out)`` at the coded size from latent grids (finest first): how the encoder
+        trains, equal to ``forward`` on the pixel grid."""
+        height, width = self.config.signal_shape()
+        features = torch.stack([F.interpolate(g[None, None], size=(height, width), mode="bilinear",
+                                              align_corners=False)[0, 0] for g in grids], dim=-1)
+        return self.synthesis(features)
+
+    def forward(self, grid: Grid) -> torch.Tensor:
+        return self.synthesis(self.features(grid))
+
+    def forward_points(self, coords: torch.Tensor) -> torch.Tensor:
+        pairs = torch.arange(len(coords), device=coords.device)[:, None].expand(-1, 2)
+        return self(Grid((coords[:, 0], coords[:, 1]), pairs))
+
+    def features(self, grid: Grid) -> torch.Tensor:
+        """Every grid bilinearly sampled at the points of ``grid``: ``(…, levels)``."""
+        rows_axis, columns_axis = grid.axes
+        samples = []
+        for latent in self.latent_grids():
+            (r0, r1, rw), (c0, c1, cw) = _taps(rows_axis, latent.shape[0]), _taps(columns_axis, latent.shape[1])
+            if grid.index is not None:
+                r0, r1, rw = (t[grid.index[:, 0]] for t in (r0, r1, rw))
+                c0, c1, cw = (t[grid.index[:, 1]] for t in (c0, c1, cw))
+                top = latent[r0, c0] * (1 - cw) + latent[r0, c1] * cw
+                bottom = latent[r1, c0] * (1 - cw) + latent[r1, c1] * cw
+                samples.append(top * (1 - rw) + bottom * rw)
+            else:
+                top = latent[r0][:, c0] * (1 - cw) + latent[r0][:, c1] * cw
+                bottom = latent[r1][:, c0] * (1 - cw) + latent[r1][:, c1] * cw
+                samples.append(top * (1 - rw[:, None]) + bottom * rw[:, None])
+        return torch.stack(samples, dim=-1)
+
+
+def _taps(coordinates: torch.Tensor, cells: int):
+    """Bilinear taps of a grid of ``cells`` cell-centred samples over [−1, 1] at ``coordinates``:
+    the two indices and the second one's weight (PyTorch's ``align_corners=False`` convention)."""
+    position = ((coordinates + 1) * (cells / 2) - 0.5).clamp(min=0)
+    first = position.floor().clamp(max=cells - 1)
+    weight = (position - first).clamp(max=1)
+    first = first.long()
+    return first, (first + 1).clamp(max=cells - 1), weight
+
+
+CONTEXT_TENSORS = ("context.hidden.weight", "context.hidden.bias", "context.output.weight", "context.output.bias",
+                   "context.level_bias")
+MIN_CONTEXT_EXPONENT = -16  # context weights are integers times 2^e, e in [-16, 0]
+
+
+def integer_context_model(integers: dict[str, np.ndarray], step_indices: dict[str, int],
+                          config: LatentConfig) -> ContextModel:
+    """The exact context model from the decoded integers and step indices of its five tensors, whose
+    steps must be powers of two in [2^-16, 1] (step index a multiple of 4)."""
+    exponents = []
+    for name in CONTEXT_TENSORS:
+        index = step_indices[name]
+        if index % 4 or not MIN_CONTEXT_EXPONENT <= index // 4 <= 0:
+            raise BitstreamError(f"corrupt bitstream: {name} has step index {index}; the context model's "
+                                 "steps are powers of two from 2^-16 to 1")
+        exponents.append(index // 4)
+    c = config.context_width
+    shapes = ((c, CONTEXT_INPUTS), (c,), (2, c), (2,), (config.levels, 2))
+    tensors = [np.asarray(integers[name], dtype=np.int64).reshape(shape) for name, shape in zip(CONTEXT_TENSORS, shapes)]
+    return ContextModel(*tensors, exponents=tuple(exponents))
