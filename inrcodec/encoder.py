@@ -6,6 +6,7 @@ and the rate is their length: nothing reported here is an estimate.
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from dataclasses import asdict, dataclass
 
@@ -61,12 +62,15 @@ class EncodeResult:
 
 def encode_signal(signal: ImageSignal, *, quality: int = DEFAULT_QUALITY, model: str = "sl2a",
                   steps: int = DEFAULT_STEPS, device: torch.device = torch.device("cpu"),
-                  seed: int = 0, progress: bool = False, known: np.ndarray | None = None) -> EncodeResult:
-    """Fit, quantize and code ``signal``; ``known`` (bool, H×W) restricts the fit to those pixels."""
+                  seed: int = 0, progress: bool = False, known: np.ndarray | None = None,
+                  overrides: dict | None = None) -> EncodeResult:
+    """Fit, quantize and code ``signal``; ``known`` (bool, H×W) restricts the fit to those pixels.
+    ``overrides`` replaces fields of the level's model config (the lever benchmark uses it)."""
     start = time.perf_counter()
     entry = REGISTRY[model]
     geometry = signal.geometry
-    config = model_config(model, quality, geometry.width, geometry.height, geometry.channels)
+    config = dataclasses.replace(model_config(model, quality, geometry.width, geometry.height, geometry.channels),
+                                 **(overrides or {}))
     try:  # a file the decoders would refuse with their default limits is not worth fitting
         DecodeLimits().check(image_render_plan(config, geometry, geometry.width, geometry.height))
     except LimitError as error:
