@@ -6,8 +6,8 @@ that exist are never rewritten: once released they are frozen, and the tests che
 decoding to its expected weights and picture, and that the tables keep every entry.
 
 - ``conformance/v<N>_<name>.inr``: a bitstream; ``.png`` and ``_x2.png`` its decodes at ×1 and ×2
-  (exact up to float rounding, see FORMAT.md); ``.weights.json`` the integers of every weight group,
-  which a decoder must reproduce exactly.
+  (exact up to float rounding, see FORMAT.md); ``.weights.json`` the integers of every weight group
+  (and latent grid), which a decoder must reproduce exactly.
 - ``vectors/laplace_tables.json``: explicit frequency tables for a few (scale index, range) pairs
   and SHA-256 digests of the tables of every scale index at several ranges.
 """
@@ -42,6 +42,7 @@ def cases() -> dict[str, tuple[np.ndarray, str]]:
         "rgb8_24x16": (np.asarray(astronaut), "sl2a"),
         "grey16_16x16": (np.asarray(camera).astype(np.uint16) * 257, "sl2a"),
         "rgb8_24x16_siren": (np.asarray(astronaut), "siren"),  # a model with float config fields
+        "rgb8_24x16_latent": (np.asarray(astronaut), "latent"),  # latent grids under the context model
     }
 
 
@@ -67,7 +68,10 @@ def table_vectors() -> dict:
 def weight_vectors(data: bytes) -> dict:
     stream = read_bitstream(data)
     integers, latents = decode_symbols(stream, build_model_on_meta(stream.config))
-    return {"format_version": stream.version, "groups": [q.tolist() for q in integers]}
+    vectors = {"format_version": stream.version, "groups": [q.tolist() for q in integers]}
+    if latents:
+        vectors["latents"] = [grid.tolist() for grid in latents]
+    return vectors
 
 
 def main() -> None:

@@ -226,11 +226,13 @@ def decode(input_path, output, scale, size, device, max_pixels, max_macs, max_me
 @click.option("--json", "as_json", is_flag=True, help="Print the fields as one JSON object.")
 @reports_codec_errors
 def info(input_path, as_json):
-    """Show a bitstream's header fields and how its bytes split over the weight groups."""
+    """Show a bitstream's header fields and how its bytes split over the weight groups (and, for
+    the latent model, the latent grids)."""
     stream = api.read_info(read_input(input_path))
     if as_json:
         fields = vars(stream).copy()
         fields["groups"] = [vars(group) for group in stream.groups]
+        fields["latent_grids"] = [vars(grid) for grid in stream.latent_grids]
         click.echo(json.dumps(fields))
         return
     geometry = stream.geometry
@@ -238,13 +240,19 @@ def info(input_path, as_json):
                f"{geometry['width']}x{geometry['height']}, {geometry['channels']} channel(s), "
                f"{geometry['bit_depth']}-bit")
     click.echo(f"model {stream.model}: " + ", ".join(f"{k}={v}" for k, v in stream.config.items()))
-    click.echo(f"{stream.bytes} bytes: header {stream.header_bytes}, weights {stream.payload_bytes}, "
+    click.echo(f"{stream.bytes} bytes: header {stream.header_bytes}, payload {stream.payload_bytes}, "
                "checksum 4")
-    total_bits = sum(group.bits for group in stream.groups) or 1.0
+    total_bits = (sum(group.bits for group in stream.groups) + sum(grid.bits for grid in stream.latent_grids)) or 1.0
     click.echo(f"{'weight group':40} {'weights':>8} {'step':>10} {'range':>7} {'share':>7}")
     for group in stream.groups:
         click.echo(f"{group.label:40} {group.weights:8d} {group.step:10.3g} {group.max_abs:7d} "
                    f"{100 * group.bits / total_bits:6.1f}%")
+    if stream.latent_grids:
+        click.echo(f"{'latent grid':40} {'latents':>8} {'bits/each':>10} {'range':>7} {'share':>7}")
+        for level, grid in enumerate(stream.latent_grids):
+            count = grid.rows * grid.columns
+            click.echo(f"{f'1:{2 ** level} ({grid.columns}x{grid.rows})':40} {count:8d} {grid.bits / count:10.3f} "
+                       f"{grid.max_abs:7d} {100 * grid.bits / total_bits:6.1f}%")
 
 
 @main.command()

@@ -21,6 +21,8 @@ from .models import entry_for_id
 from .presets import DEFAULT_QUALITY, DEFAULT_STEPS, QUALITY_LEVELS
 from .render import DEFAULT_MAX_MACS, DEFAULT_MAX_MEMORY_BYTES, DEFAULT_MAX_SAMPLES, DecodeLimits
 from .entropy import code_length
+from .entropy.latents import latent_code_lengths
+from .models.latent import integer_context_model
 from .quant import step_from_index, weight_groups
 from .quant.groups import group_sizes
 from .signals.image import load_image, load_mask
@@ -104,6 +106,14 @@ class GroupInfo:
 
 
 @dataclass(frozen=True)
+class LatentGridInfo:
+    rows: int
+    columns: int
+    max_abs: int
+    bits: float  # its code length under the context model's tables
+
+
+@dataclass(frozen=True)
 class StreamInfo:
     format_version: int
     signal: str
@@ -114,18 +124,26 @@ class StreamInfo:
     header_bytes: int
     payload_bytes: int
     groups: tuple[GroupInfo, ...]
+    latent_grids: tuple[LatentGridInfo, ...] = ()  # latent models only, finest first
 
 
 def read_info(data: bytes) -> StreamInfo:
-    """Header fields and a size breakdown by weight group, without rendering anything."""
+    """Header fields and a size breakdown by weight group (and latent grid), without rendering."""
     stream = read_bitstream(data)
     model = build_model_on_meta(stream.config)  # the structure only: no weights are rendered
     sizes = group_sizes(model)
-    integers, _ = decode_symbols(stream, model)
+    integers, latents = decode_symbols(stream, model)
+    grids = ()
+    if latents:
+        context = integer_context_model([g.parameter for g in weight_groups(model)], integers,
+                                        [h.step_index for h in stream.groups], stream.config)
+        lengths = latent_code_lengths(context, latents, list(stream.latent_ranges))
+        grids = tuple(LatentGridInfo(*grid.shape, latent_range, bits)
+                      for grid, latent_range, bits in zip(latents, stream.latent_ranges, lengths))
     groups = tuple(
         GroupInfo(group.label, size, step_from_index(header.step_index) if header.max_abs else 0.0,
                   header.max_abs, code_length(q, header.scale_index, header.max_abs) if header.max_abs else 0.0)
         for group, size, header, q in zip(weight_groups(model), sizes, stream.groups, integers))
     return StreamInfo(stream.version, stream.kind.name.lower(), vars(stream.geometry).copy(),
                       entry_for_id(stream.model_id).name, vars(stream.config).copy(), len(data),
-                      len(data) - len(stream.payload) - 4, len(stream.payload), groups)
+                      len(data) - len(stream.payload) - 4, len(stream.payload), groups, grids)

@@ -32,9 +32,8 @@ def decode_symbols(stream: Bitstream, model: CoordinateNetwork) -> tuple[list[np
         integers = pop_groups(coder, coded_groups(stream.groups, group_sizes(model)), stream.version)
         latents = []
         if stream.latent_ranges:
-            names = [group.parameter for group in weight_groups(model)]
-            context = integer_context_model(dict(zip(names, integers)),
-                                            {n: h.step_index for n, h in zip(names, stream.groups)}, stream.config)
+            context = integer_context_model([g.parameter for g in weight_groups(model)], integers,
+                                            [h.step_index for h in stream.groups], stream.config)
             latents = decode_latents(coder, stream.config.latent_shapes(), list(stream.latent_ranges), context)
     return integers, latents
 

@@ -21,7 +21,7 @@ from .entropy.latents import encode_latents
 from .errors import LimitError
 from .fit import optimize, psnr_from_mse
 from .metrics import bits_per_pixel, psnr, ssim
-from .latent_fit import fit_latents, quantize_networks
+from .latent_fit import fit_latent_model
 from .models import REGISTRY, LatentImage, build_model
 from .models.latent import integer_context_model
 from .presets import DEFAULT_QUALITY, DEFAULT_STEPS, batch_pixels, model_config, rate_weight, schedules
@@ -130,15 +130,10 @@ def _code_latent_model(network: LatentImage, signal: ImageSignal, known, *, rate
     weights and, under the integer context model, the latents in one stream."""
     target = signal.target(generator.device)
     mask = None if known is None else torch.from_numpy(known).to(generator.device)[..., None].float()
-    grids = fit_latents(network, target, mask, rate_weight, steps, learning_rate, generator, progress)
-    with torch.no_grad():
-        squared = (network.synthesize(grids) - target) ** 2
-        fitted_psnr = psnr_from_mse(float(squared.mean() if mask is None else
-                                          (squared * mask).sum() / (mask.sum() * target.shape[-1])))
-        headers, integers, latents, ranges = quantize_networks(network, grids, target, mask, rate_weight)
-    names = [group.parameter for group in weight_groups(network)]
-    context = integer_context_model(dict(zip(names, integers)), {n: h.step_index for n, h in zip(names, headers)},
-                                    network.config)
+    headers, integers, latents, ranges, fitted_psnr = fit_latent_model(
+        network, target, mask, rate_weight, steps, learning_rate, generator, progress)
+    context = integer_context_model([g.parameter for g in weight_groups(network)], integers,
+                                    [h.step_index for h in headers], network.config)
     coder = constriction.stream.stack.AnsCoder()
     encode_latents(coder, latents, ranges, context)  # pushed first: popped after the weights
     push_groups(coder, integers, coded_groups(headers, [len(q) for q in integers]))

@@ -5,10 +5,11 @@ Training minimises  MSE + λ · bits / pixels, the bits being −log2 of each la
 the context network's Laplace(μ, b) — the continuous twin of the coder's tables. The latents are
 ``Q(y)`` for trained floats ``y`` learning 16 times faster than the networks in the first phase
 (Cool-chic's encoder gain of 16 does the same under Adam); ``Q`` is soft rounding with Gaussian
-noise for most of the steps, temperature 0.3 → 0.1 and noise 0.25 → 0.1 (C3's schedule), then
-rounding with straight-through gradients, every parameter at a learning rate of 1e-4. Afterwards the synthesis weights get their steps by the rate-distortion search of the
-weight-only models, and the context model's tensors the power-of-two step that codes the latents
-and themselves in the fewest bits, measured with the exact integer model and tables.
+noise for most of the steps, temperature 0.3 → 0.1 and noise 0.25 → 0.1 (C3's schedule). The
+synthesis is then quantized (the rate-distortion step search of the weight-only models) and frozen,
+and a last phase rounds the latents (straight-through gradients, learning rate 1e-4) so that they
+and the context network adapt to the weights the decoder will have. Last, each context tensor gets
+the power-of-two step that codes the latents and itself in the fewest bits, priced exactly.
 """
 
 from __future__ import annotations
@@ -19,12 +20,10 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from .entropy import symbol_bits
-from .entropy.latents import CONTEXT_OFFSETS, MAX_LATENT_RANGE, PAD, upsample_sixteenths
-from .entropy.latents import _tables as latent_tables  # the coder's own table choice
+from .entropy.latents import CONTEXT_OFFSETS, MAX_LATENT_RANGE, PAD, latent_code_lengths
 from .fit import Schedule, optimize
 from .models.latent import MIN_CONTEXT_EXPONENT, LatentImage, integer_context_model
-from .quant import best_scale_index, weight_groups
+from .quant import best_scale_index, step_from_index, weight_groups
 from .quant.qat import quantize, search_steps
 
 LN2 = math.log(2.0)
@@ -93,9 +92,13 @@ def latent_rate(network: LatentImage, grids: list[torch.Tensor]) -> torch.Tensor
     return bits
 
 
-def fit_latents(network: LatentImage, target: torch.Tensor, known: torch.Tensor | None, rate_weight: float,
-                steps: int, learning_rate: float, generator: torch.Generator, progress: bool) -> list[torch.Tensor]:
-    """Train latents and networks; returns the integer latent grids (float tensors, finest first)."""
+def fit_latent_model(network: LatentImage, target: torch.Tensor, known: torch.Tensor | None, rate_weight: float,
+                     steps: int, learning_rate: float, generator: torch.Generator, progress: bool):
+    """Fit and quantize: the soft phase trains latents and both networks; the synthesis is then
+    quantized (rate-distortion step search) and frozen, so that the hard phase adapts the latents
+    and the context network to the weights the decoder will have; last, the context model's steps.
+    Returns (group headers, group integers, integer latent grids, their ranges, and the PSNR of the
+    float networks on the rounded latents after the soft phase)."""
     height, width = network.config.signal_shape()
     pixels = height * width if known is None else float(known.sum())
     encoder_latents = [torch.zeros(shape, device=target.device, requires_grad=True)
@@ -111,64 +114,57 @@ def fit_latents(network: LatentImage, target: torch.Tensor, known: torch.Tensor 
         mse = distortion(network.synthesize(grids))
         return mse + rate_weight * latent_rate(network, grids) / pixels, mse.detach()
 
-    networks = list(network.parameters())
-    optimize([{"params": networks}, {"params": encoder_latents, "lr_scale": LATENT_LEARNING_RATE_SCALE}],
+    optimize([{"params": list(network.parameters())},
+              {"params": encoder_latents, "lr_scale": LATENT_LEARNING_RATE_SCALE}],
              lambda step: loss_and_mse(step, False, soft_steps),
              Schedule(soft_steps, learning_rate, learning_rate / 100), label="fit latents", progress=progress)
+
+    names = [group.parameter for group in weight_groups(network)]
+    context_groups = frozenset(i for i, name in enumerate(names) if name.startswith("context."))
+    with torch.no_grad():
+        grids = _rounded(encoder_latents)
+        fitted_psnr = -10 * math.log10(max(float(distortion(network.synthesize(grids))), 1e-12))
+        step_indices = search_steps(network, lambda model: float(distortion(model.synthesize(grids))),
+                                    height * width, rate_weight, frozen=context_groups)
+        _, integers = quantize(network, step_indices)
+        parameters = dict(network.named_parameters())
+        for group, values, index in zip(weight_groups(network), integers, step_indices):
+            if not group.parameter.startswith("context."):  # the synthesis takes its decoded weights
+                parameters[group.parameter].copy_(torch.from_numpy(values.astype(np.float32) * np.float32(
+                    step_from_index(index))).reshape(parameters[group.parameter].shape))
+    network.synthesis.requires_grad_(False)
     if steps - soft_steps > 0:
-        optimize(networks + encoder_latents, lambda step: loss_and_mse(step, True, steps - soft_steps),
+        optimize(list(network.context.parameters()) + encoder_latents,
+                 lambda step: loss_and_mse(step, True, steps - soft_steps),
                  Schedule(steps - soft_steps, FINAL_LEARNING_RATE, FINAL_LEARNING_RATE),
                  label="hard latents", progress=progress)
+    network.synthesis.requires_grad_(True)
     with torch.no_grad():
-        return [torch.round(y).clamp(-MAX_LATENT_RANGE, MAX_LATENT_RANGE) for y in encoder_latents]
+        latents = [g.cpu().numpy().astype(np.int64) for g in _rounded(encoder_latents)]
+    headers, integers = quantize_context(network, latents, step_indices)
+    return headers, integers, latents, [int(np.abs(g).max()) for g in latents], fitted_psnr
 
 
-def exact_latent_bits(context, grids: list[np.ndarray], ranges: list[int]) -> float:
-    """What the coder spends on the latents (integer grids, finest first) under the integer context
-    model ``context``: the coder's own table choice, priced with the tables themselves."""
-    total = 0.0
-    for level, grid in enumerate(grids):
-        if not ranges[level]:
-            continue
-        padded = np.pad(grid, ((PAD, 0), (PAD, 0)))
-        rows, columns = grid.shape
-        neighbours = [16 * padded[PAD + dy:PAD + dy + rows, PAD + dx:PAD + dx + columns] for dy, dx in CONTEXT_OFFSETS]
-        up = upsample_sixteenths(grids[level + 1], grid.shape) if level + 1 < len(grids) else np.zeros_like(grid)
-        contexts = np.stack(neighbours + [up], axis=-1).reshape(-1, len(CONTEXT_OFFSETS) + 1)
-        centres, scales, offsets = latent_tables(context, level, contexts, ranges[level])
-        keys, inverse = np.unique(scales * 16 + offsets + 8, return_inverse=True)
-        table = np.stack([symbol_bits(int(key) // 16, 2 * ranges[level], int(key) % 16 - 8) for key in keys])
-        total += float(table[inverse, grid.reshape(-1) - centres + 2 * ranges[level]].sum())
-    return total
+def _rounded(encoder_latents: list[torch.Tensor]) -> list[torch.Tensor]:
+    return [torch.round(y).clamp(-MAX_LATENT_RANGE, MAX_LATENT_RANGE) for y in encoder_latents]
 
 
-def quantize_networks(network: LatentImage, grids: list[torch.Tensor], target: torch.Tensor,
-                      known: torch.Tensor | None, rate_weight: float):
-    """Quantize the synthesis (rate-distortion step search, as for weight-only models) and the context
-    model (per tensor, the power-of-two step giving the fewest bits for the latents and itself,
-    by coordinate descent from 2^-8). Returns (group headers, group integers, integer latent grids,
-    latent ranges)."""
-    height, width = network.config.signal_shape()
+def quantize_context(network: LatentImage, latents: list[np.ndarray], step_indices: list[int]):
+    """Give each context-model tensor the power-of-two step that codes the latents and itself in the
+    fewest bits (coordinate descent from 2^-8, the coder's exact tables as the price); the other
+    groups keep ``step_indices``. Returns ``quant.qat.quantize``'s (headers, integers)."""
     names = [group.parameter for group in weight_groups(network)]
     context_groups = [i for i, name in enumerate(names) if name.startswith("context.")]
-
-    def full_mse(model) -> float:
-        squared = (model.synthesize(grids) - target) ** 2
-        return float(squared.mean() if known is None else (squared * known).sum() / (known.sum() * target.shape[-1]))
-
-    with torch.no_grad():
-        step_indices = search_steps(network, full_mse, height * width, rate_weight, frozen=frozenset(context_groups))
-    latents = [g.cpu().numpy().astype(np.int64) for g in grids]
     ranges = [int(np.abs(g).max()) for g in latents]
+    step_indices = list(step_indices)
 
     def cost(position: int, exponent: int) -> float:
         step_indices[position] = 4 * exponent
         headers, integers = quantize(network, step_indices)
         if any(headers[i].max_abs and headers[i].step_index != step_indices[i] for i in context_groups):
             return math.inf  # a tensor too large for its step: the coder's range would be exceeded
-        context = integer_context_model(dict(zip(names, integers)),
-                                        {n: h.step_index for n, h in zip(names, headers)}, network.config)
-        return exact_latent_bits(context, latents, ranges) + _bits(integers[position])
+        context = integer_context_model(names, integers, [h.step_index for h in headers], network.config)
+        return sum(latent_code_lengths(context, latents, ranges)) + _bits(integers[position])
 
     for position in context_groups:
         step_indices[position] = 4 * DEFAULT_CONTEXT_EXPONENT
@@ -181,12 +177,11 @@ def quantize_networks(network: LatentImage, grids: list[torch.Tensor], target: t
                     break
                 exponent, best = exponent + direction, trial
         step_indices[position] = 4 * exponent
-    headers, integers = quantize(network, step_indices)
-    return headers, integers, latents, ranges
+    return quantize(network, step_indices)
 
 
 def _bits(integers: np.ndarray) -> float:
     return best_scale_index(integers)[1] if integers.any() else 0.0
 
 
-__all__ = ["fit_latents", "quantize_networks", "exact_latent_bits", "soft_round", "latent_rate"]
+__all__ = ["fit_latent_model", "quantize_context", "soft_round", "latent_rate"]

@@ -26,12 +26,13 @@ def test_conformance_files_cover_every_signal_kind_and_every_readable_version():
 
 
 @pytest.mark.parametrize("path", BITSTREAMS, ids=lambda p: p.name)
-def test_conformance_file_decodes_to_its_exact_weights(path):
+def test_conformance_file_decodes_to_its_exact_weights_and_latents(path):
     stream = read_bitstream(path.read_bytes())
     expected = json.loads(path.with_suffix(".weights.json").read_text())
     assert expected["format_version"] == stream.version
-    decoded, _ = decode_symbols(stream, build_model_on_meta(stream.config))
+    decoded, latents = decode_symbols(stream, build_model_on_meta(stream.config))
     assert [q.tolist() for q in decoded] == expected["groups"]
+    assert [grid.tolist() for grid in latents] == expected.get("latents", [])
 
 
 @pytest.mark.parametrize("path", BITSTREAMS, ids=lambda p: p.name)

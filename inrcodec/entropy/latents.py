@@ -23,7 +23,7 @@ import constriction
 import numpy as np
 
 from ..errors import BitstreamError
-from .laplace import MAX_SCALE_INDEX, MEAN_OFFSETS, SCALE_INDEX_OFFSET, laplace_frequencies
+from .laplace import MAX_SCALE_INDEX, MEAN_OFFSETS, SCALE_INDEX_OFFSET, laplace_frequencies, symbol_bits
 
 # (row, column) offsets of the causal neighbours, in the order the context model takes them
 CONTEXT_OFFSETS = ((-1, -2), (-1, -1), (-1, 0), (0, -1), (0, -2), (-2, -2), (-2, -1), (-2, 0),
@@ -188,6 +188,26 @@ def decode_latents(coder, shapes: list[tuple[int, int]], ranges: list[int], mode
             flat[waves.padded[start:stop]] = values
         grids[level] = padded[PAD:, PAD:].copy()
     return grids
+
+
+def latent_code_lengths(model: ContextModel, grids: list[np.ndarray], ranges: list[int]) -> list[float]:
+    """Bits the coder spends on each latent grid (integers, finest first) under the integer context
+    ``model``: each latent's own table, priced with the table (the payload matches their sum to within
+    the ANS flush). Vectorised over whole grids: the encoder knows every latent."""
+    lengths = []
+    for level, grid in enumerate(grids):
+        if not ranges[level]:
+            lengths.append(0.0)
+            continue
+        grid = grid.astype(np.int64)
+        waves = _Waves(grid.shape)
+        contexts = _contexts(np.pad(grid, ((PAD, 0), (PAD, 0))), waves, _upsampled(grids, level), 0, len(waves.rows))
+        centres, scale_indices, offsets = _tables(model, level, contexts, ranges[level])
+        keys, inverse = np.unique(scale_indices * len(MEAN_OFFSETS) + offsets - MEAN_OFFSETS.start, return_inverse=True)
+        bits = np.stack([symbol_bits(int(key) // len(MEAN_OFFSETS), 2 * ranges[level],
+                                     int(key) % len(MEAN_OFFSETS) + MEAN_OFFSETS.start) for key in keys])
+        lengths.append(float(bits[inverse, grid[waves.rows, waves.columns] - centres + 2 * ranges[level]].sum()))
+    return lengths
 
 
 def _upsampled(grids, level: int, shape: tuple[int, int] | None = None) -> np.ndarray:

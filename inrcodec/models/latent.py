@@ -230,10 +230,12 @@ CONTEXT_TENSORS = ("context.hidden.weight", "context.hidden.bias", "context.outp
 MIN_CONTEXT_EXPONENT = -16  # context weights are integers times 2^e, e in [-16, 0]
 
 
-def integer_context_model(integers: dict[str, np.ndarray], step_indices: dict[str, int],
+def integer_context_model(names: list[str], integers: list[np.ndarray], step_indices: list[int],
                           config: LatentConfig) -> ContextModel:
-    """The exact context model from the decoded integers and step indices of its five tensors, whose
-    steps must be powers of two in [2^-16, 1] (step index a multiple of 4)."""
+    """The exact context model from the network's weight groups — their parameter ``names``, decoded
+    ``integers`` and ``step_indices`` — of which it takes its five tensors, whose steps must be
+    powers of two in [2^-16, 1] (step index a multiple of 4)."""
+    integers, step_indices = dict(zip(names, integers)), dict(zip(names, step_indices))
     exponents = []
     for name in CONTEXT_TENSORS:
         index = step_indices[name]
