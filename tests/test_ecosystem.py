@@ -49,3 +49,15 @@ def test_compare_writes_a_side_by_side_picture(tmp_path, small_png):
     assert "jpeg" in result.output and "webp" in result.output
     width, height = Image.open(output).size
     assert width > 4 * 40 and height > 32
+
+
+def test_the_wheel_lists_every_subpackage_of_the_source_tree():
+    """pyproject names packages explicitly (cli/ installs as inrcodec.cli); an unlisted subpackage
+    works in an editable install and is missing from a built wheel."""
+    import tomllib
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    listed = set(tomllib.loads((root / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"])
+    found = {".".join(p.parent.relative_to(root).parts) for p in (root / "inrcodec").rglob("__init__.py")}
+    assert found | {"inrcodec.cli"} == listed
