@@ -87,17 +87,24 @@ def test_the_integer_context_model_is_the_float_one_up_to_its_rounding():
         assert np.abs(log_scale8 - 8 * log2_scale.numpy().reshape(-1)).max() <= 1.01
 
 
+@pytest.mark.parametrize("upsampling,mode", [(0, "bilinear"), (1, "bicubic")])
 @pytest.mark.parametrize("size", [(24, 16), (61, 37), (5, 3)])
-def test_rendering_samples_every_grid_like_bilinear_interpolation_at_any_size(size):
+def test_rendering_samples_every_grid_like_torch_interpolation_at_any_size(size, upsampling, mode):
+    """The decoder's separable sampling equals F.interpolate (what the encoder trains with), on full
+    grids and on chosen points."""
     torch.manual_seed(1)
-    network = build_model(LatentConfig(2, 3, latent_height=16, latent_width=24, levels=4))
+    network = build_model(LatentConfig(2, 3, latent_height=16, latent_width=24, levels=4, upsampling=upsampling))
     network.set_latents([torch.randint(-5, 6, s).float() for s in network.config.latent_shapes()])
     width, height = size
-    expected = torch.stack([F.interpolate(g[None, None], size=(height, width), mode="bilinear",
+    expected = torch.stack([F.interpolate(g[None, None], size=(height, width), mode=mode,
                                           align_corners=False)[0, 0] for g in network.latent_grids()], dim=-1)
+    axes = (cell_centres(height), cell_centres(width))
+    index = torch.stack([torch.randint(0, height, (20,)), torch.randint(0, width, (20,))], dim=-1)
     with torch.no_grad():
-        features = network.features(Grid((cell_centres(height), cell_centres(width))))
+        features = network.features(Grid(axes))
+        chosen = network.features(Grid(axes, index))
     assert torch.allclose(features, expected, atol=1e-4)  # coordinates round differently in float32
+    assert torch.allclose(chosen, features[index[:, 0], index[:, 1]])
 
 
 def test_a_latent_encode_decodes_to_what_it_reports_at_any_scale(small_rgb):

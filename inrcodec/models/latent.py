@@ -43,6 +43,7 @@ class LatentConfig(ModelConfig):
     degree: int = 0  # Chebyshev degree of the synthesis's SL²A block; 0: a plain ReLU MLP
     rank: int = 0  # of the hidden layers (0: dense)
     context_width: int = 16  # hidden width of the context model
+    upsampling: int = 0  # how the grids are sampled: 0 bilinear, 1 bicubic (Keys, a = −0.75)
 
     def latent_shapes(self) -> list[tuple[int, int]]:
         return grid_shapes(self.latent_height, self.latent_width, self.levels)
@@ -65,7 +66,8 @@ class LatentConfig(ModelConfig):
 
     def point_ops(self) -> Ops:
         w, levels = self.width, self.levels
-        sample = Ops(elementwise=10 * levels)  # four gathers and three blends per grid
+        taps = 4 if self.upsampling else 2  # per axis
+        sample = Ops(elementwise=(taps * taps + 2 * taps) * levels)  # gathers and blends per grid
         if self.degree:  # tanh, the recurrence, projection, LayerNorm
             first = Ops(levels * (self.degree + 1) * w, levels * (3 * self.degree + 2) + 4 * w, levels)
         else:
@@ -74,7 +76,7 @@ class LatentConfig(ModelConfig):
         return sample + first + self.hidden_layers * layer + Ops(w * self.out_features, w + self.out_features)
 
     def axis_ops(self) -> Ops:
-        return Ops(elementwise=12 * self.levels)  # each grid's sample indices and weights
+        return Ops(elementwise=(40 if self.upsampling else 12) * self.levels)  # each grid's taps and weights
 
     def decode_ops(self) -> Ops:
         c = self.context_width  # per latent: its context, the context model, its table, decoding
@@ -103,6 +105,7 @@ class LatentConfig(ModelConfig):
             "degree": (0, 8),
             "rank": (0, self.width),
             "context_width": (1, 32),
+            "upsampling": (0, 1),
         }
 
 
@@ -185,7 +188,8 @@ class LatentImage(CoordinateNetwork):
         """The image ``(H, W, out)`` at the coded size from latent grids (finest first): how the encoder
         trains, equal to ``forward`` on the pixel grid."""
         height, width = self.config.signal_shape()
-        features = torch.stack([F.interpolate(g[None, None], size=(height, width), mode="bilinear",
+        mode = "bicubic" if self.config.upsampling else "bilinear"
+        features = torch.stack([F.interpolate(g[None, None], size=(height, width), mode=mode,
                                               align_corners=False)[0, 0] for g in grids], dim=-1)
         return self.synthesis(features)
 
@@ -197,32 +201,53 @@ class LatentImage(CoordinateNetwork):
         return self(Grid((coords[:, 0], coords[:, 1]), pairs))
 
     def features(self, grid: Grid) -> torch.Tensor:
-        """Every grid bilinearly sampled at the points of ``grid``: ``(…, levels)``."""
+        """Every grid sampled at the points of ``grid`` (bilinearly or bicubically, as the config
+        says): ``(…, levels)``. Separable: the taps of each axis, then a weighted sum of gathers."""
+        taps = _bicubic_taps if self.config.upsampling else _bilinear_taps
         rows_axis, columns_axis = grid.axes
         samples = []
         for latent in self.latent_grids():
-            (r0, r1, rw), (c0, c1, cw) = _taps(rows_axis, latent.shape[0]), _taps(columns_axis, latent.shape[1])
-            if grid.index is not None:
-                r0, r1, rw = (t[grid.index[:, 0]] for t in (r0, r1, rw))
-                c0, c1, cw = (t[grid.index[:, 1]] for t in (c0, c1, cw))
-                top = latent[r0, c0] * (1 - cw) + latent[r0, c1] * cw
-                bottom = latent[r1, c0] * (1 - cw) + latent[r1, c1] * cw
-                samples.append(top * (1 - rw) + bottom * rw)
-            else:
-                top = latent[r0][:, c0] * (1 - cw) + latent[r0][:, c1] * cw
-                bottom = latent[r1][:, c0] * (1 - cw) + latent[r1][:, c1] * cw
-                samples.append(top * (1 - rw[:, None]) + bottom * rw[:, None])
+            (rows, row_weights), (columns, column_weights) = taps(rows_axis, latent.shape[0]), \
+                taps(columns_axis, latent.shape[1])
+            if grid.index is not None:  # chosen points: (N, taps) per axis
+                rows, row_weights = rows[grid.index[:, 0]], row_weights[grid.index[:, 0]]
+                columns, column_weights = columns[grid.index[:, 1]], column_weights[grid.index[:, 1]]
+                value = sum(row_weights[:, i] * sum(column_weights[:, j] * latent[rows[:, i], columns[:, j]]
+                                                    for j in range(columns.shape[1]))
+                            for i in range(rows.shape[1]))
+            else:  # the full grid: filter the columns of every tap row, then the rows
+                across = [sum(column_weights[:, j] * latent[rows[:, i]][:, columns[:, j]]
+                              for j in range(columns.shape[1])) for i in range(rows.shape[1])]
+                value = sum(row_weights[:, i, None] * across[i] for i in range(rows.shape[1]))
+            samples.append(value)
         return torch.stack(samples, dim=-1)
 
 
-def _taps(coordinates: torch.Tensor, cells: int):
-    """Bilinear taps of a grid of ``cells`` cell-centred samples over [−1, 1] at ``coordinates``:
-    the two indices and the second one's weight (PyTorch's ``align_corners=False`` convention)."""
+def _bilinear_taps(coordinates: torch.Tensor, cells: int):
+    """Indices ``(n, 2)`` and weights ``(n, 2)`` sampling ``cells`` cell-centred latents over
+    [−1, 1] at ``coordinates`` (PyTorch's ``align_corners=False``: the position clamped at 0)."""
     position = ((coordinates + 1) * (cells / 2) - 0.5).clamp(min=0)
     first = position.floor().clamp(max=cells - 1)
     weight = (position - first).clamp(max=1)
     first = first.long()
-    return first, (first + 1).clamp(max=cells - 1), weight
+    return torch.stack([first, (first + 1).clamp(max=cells - 1)], -1), torch.stack([1 - weight, weight], -1)
+
+
+CUBIC_A = -0.75  # PyTorch's (and OpenCV's) Keys kernel
+
+
+def _bicubic_taps(coordinates: torch.Tensor, cells: int):
+    """Indices ``(n, 4)`` and weights ``(n, 4)`` of Keys' cubic convolution at ``coordinates``
+    (PyTorch's ``align_corners=False`` bicubic: the position is not clamped, the taps are)."""
+    position = (coordinates + 1) * (cells / 2) - 0.5
+    first = position.floor()
+    t = position - first
+    a = CUBIC_A
+    near = lambda x: ((a + 2) * x - (a + 3)) * x * x + 1  # noqa: E731 - |x| <= 1
+    far = lambda x: ((a * x - 5 * a) * x + 8 * a) * x - 4 * a  # noqa: E731 - 1 < |x| < 2
+    weights = torch.stack([far(t + 1), near(t), near(1 - t), far(2 - t)], -1)
+    indices = (first.long()[:, None] + torch.arange(-1, 3, device=coordinates.device)).clamp(0, cells - 1)
+    return indices, weights
 
 
 CONTEXT_TENSORS = ("context.hidden.weight", "context.hidden.bias", "context.output.weight", "context.output.bias",
