@@ -20,7 +20,7 @@ from inrcodec.device import DEVICE_CHOICES
 from inrcodec.errors import InputError
 from inrcodec.files import refuse_existing, write_atomically, write_bytes_atomically
 from inrcodec.models import MODEL_NAMES
-from inrcodec.presets import DEFAULT_QUALITY, DEFAULT_STEPS, QUALITY_LEVELS
+from inrcodec.presets import DEFAULT_MODEL, DEFAULT_QUALITY, DEFAULT_STEPS, QUALITY_LEVELS
 from inrcodec.signals.image import save_image
 
 from .demo import print_rows, run_demo
@@ -75,8 +75,9 @@ QUALITY_OPTION = click.option(
     help=f"Quality level, {min(QUALITY_LEVELS)} (smallest file) to {max(QUALITY_LEVELS)} (best picture); "
          "a higher level never gives a smaller file.")
 MODEL_OPTION = click.option(
-    "--model", type=click.Choice(MODEL_NAMES), default="sl2a", show_default=True,
-    help="Network: sl2a (SL²A-INR, the default) or a baseline (see README, Models).")
+    "--model", type=click.Choice(MODEL_NAMES), default=DEFAULT_MODEL, show_default=True,
+    help="latent (entropy-coded latent grids and a small synthesis network, the default), sl2a "
+         "(the weight-only SL²A-INR) or a weight-only baseline (see README, Models).")
 ITERS_OPTION = click.option(
     "--iters", type=click.IntRange(min=1), default=DEFAULT_STEPS, show_default=True,
     help="Optimizer steps in all (fit, then quantization-aware fine-tuning).")
@@ -95,9 +96,10 @@ def fit_options(command):
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="inrcodec")
 def main():
-    """inrcodec compresses an image into a small neural network (SL²A-INR) whose quantized,
-    entropy-coded weights are the file. Decoding rebuilds the network and renders it at any
-    resolution, so --scale 4 gives a 4x larger picture straight from the bitstream.
+    """inrcodec compresses an image into entropy-coded latent grids and a small neural network
+    (or, with --model sl2a and the baselines, into a network's weights alone) that it overfits to
+    the picture. Decoding rebuilds the network and renders it at any resolution, so --scale 4
+    gives a 4x larger picture straight from the bitstream.
 
     \b
       inrcodec encode photo.png -o photo.inr -q 3
@@ -113,8 +115,9 @@ def main():
               help="Bitstream to write [default: INPUT with the suffix .inr].")
 @fit_options
 @click.option("--bpp", type=click.FloatRange(min=0, min_open=True),
-              help="Target rate in bits per pixel: picks the highest quality level whose file is "
-                   "no larger (up to three encodes). Overrides --quality.")
+              help="Target rate in bits per pixel, instead of --quality: the latent model searches its "
+                   "rate weight for a file within ±5%% (usually 2-3 encodes, at most 5); weight-only "
+                   "models take the highest level whose file is no larger (up to 3 encodes).")
 @click.option("--seed", type=int, default=0, show_default=True,
               help="Random seed; on the CPU the same seed gives the same bytes.")
 @click.option("--mask", type=click.Path(dir_okay=False),
@@ -263,8 +266,8 @@ def info(input_path, as_json):
 @click.option("-f", "--force", is_flag=True, help="Overwrite OUTPUT if it exists.")
 @reports_codec_errors
 def compare(input_path, output, quality, model, iters, device, force):
-    """Encode INPUT and write a side-by-side picture of inrcodec, JPEG and WebP at about the same
-    file size, with bpp and PSNR under each (centre crops of at most 384x384)."""
+    """Encode INPUT and write a side-by-side picture of inrcodec, JPEG, WebP, JPEG 2000 and AVIF at
+    about the same file size, with bpp and PSNR under each (centre crops of at most 384x384)."""
     from inrcodec.compare import compare as compare_codecs
     from inrcodec.signals.image import load_image
 
@@ -288,7 +291,7 @@ def compare(input_path, output, quality, model, iters, device, force):
 @reports_codec_errors
 def demo(output_dir, iters, device):
     """Encode and decode a bundled picture (scikit-image's astronaut, 256x256), compare it with
-    JPEG and WebP at about the same file size, and write the pictures to --out."""
+    JPEG, WebP, JPEG 2000 and AVIF at about the same file size, and write the pictures to --out."""
     run_demo(Path(output_dir), iterations=iters, device=device, echo=click.echo)
 
 

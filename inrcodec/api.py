@@ -16,13 +16,14 @@ from .decoder import decode_symbols
 from .decoder import decode_image as _decode_image
 from .device import resolve_device
 from .encoder import EncodeResult, encode_signal
-from .errors import LimitError
 from .models import entry_for_id
-from .presets import DEFAULT_QUALITY, DEFAULT_STEPS, QUALITY_LEVELS
+from .presets import DEFAULT_MODEL, DEFAULT_QUALITY, DEFAULT_STEPS, QUALITY_LEVELS
 from .render import DEFAULT_MAX_MACS, DEFAULT_MAX_MEMORY_BYTES, DEFAULT_MAX_SAMPLES, DecodeLimits
 from .entropy import code_length
 from .entropy.latents import latent_code_lengths
+from .models import REGISTRY
 from .models.latent import integer_context_model
+from .rate_control import encode_latent_at_rate, encode_level_within_rate
 from .quant import step_from_index, weight_groups
 from .quant.groups import group_sizes
 from .signals.image import load_image, load_mask
@@ -31,13 +32,14 @@ ImageSource = str | os.PathLike | np.ndarray | bytes  # a path, an array, or a f
 
 
 def encode(source: ImageSource, *, quality: int = DEFAULT_QUALITY, bpp: float | None = None,
-           model: str = "sl2a", iterations: int = DEFAULT_STEPS, device: str = "auto",
+           model: str = DEFAULT_MODEL, iterations: int = DEFAULT_STEPS, device: str = "auto",
            seed: int = 0, progress: bool = False, mask: ImageSource | None = None) -> EncodeResult:
     """Compress an image (a path, or a uint8/uint16 array ``(H, W[, C])``) and report on it.
 
-    With ``bpp``, the quality level is searched instead: the highest level whose file is at most
-    ``bpp`` bits per pixel (level 1 if none is), at the cost of up to three encodes; levels whose
-    files would be too costly to decode (``LimitError``) count as too large. With ``mask``
+    With ``bpp``, the rate is searched instead (``rate_control``): for the latent model, the rate
+    weight λ that gives a file within ±5 % of ``bpp`` bits per pixel (two or three encodes, at most
+    five); for the weight-only models, the highest level within ``bpp`` (up to three encodes). With
+    ``mask``
     (a picture or array of the image's size, white/nonzero = known), only the known pixels are
     fitted and the network fills in the rest (inpainting).
     """
@@ -52,29 +54,10 @@ def encode(source: ImageSource, *, quality: int = DEFAULT_QUALITY, bpp: float | 
         return encode_signal(signal, quality=quality, **options)
     if not bpp > 0:
         raise ValueError("the target bpp must be positive")
-    results: dict[int, EncodeResult] = {}
-
-    def at(index: int) -> EncodeResult:
-        if index not in results:
-            results[index] = encode_signal(signal, quality=QUALITY_LEVELS[index], **options)
-        return results[index]
-
-    def fits(index: int) -> bool:
-        try:
-            return at(index).bpp <= bpp
-        except LimitError:
-            if index == 0:
-                raise
-            return False
-
-    low, high, best = 0, len(QUALITY_LEVELS) - 1, 0  # rates rise with the level: bisect
-    while low <= high:
-        middle = (low + high) // 2
-        if fits(middle):
-            best, low = middle, middle + 1
-        else:
-            high = middle - 1
-    return at(best)
+    if not REGISTRY[model].weight_only:
+        return encode_latent_at_rate(
+            lambda weight: encode_signal(signal, quality=quality, rate_weight=weight, **options), bpp)
+    return encode_level_within_rate(lambda level: encode_signal(signal, quality=level, **options), bpp)
 
 
 def encode_image(source: ImageSource, **options) -> bytes:

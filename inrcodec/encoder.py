@@ -24,7 +24,8 @@ from .metrics import bits_per_pixel, psnr, ssim
 from .latent_fit import fit_latent_model
 from .models import REGISTRY, LatentImage, build_model
 from .models.latent import integer_context_model
-from .presets import DEFAULT_QUALITY, DEFAULT_STEPS, batch_pixels, model_config, rate_weight, schedules
+from .presets import DEFAULT_MODEL, DEFAULT_QUALITY, DEFAULT_STEPS, batch_pixels, model_config, schedules
+from .presets import rate_weight as level_rate_weight
 from .quant import weight_groups
 from .quant.qat import fine_tune, quantize, search_steps
 from .render import DecodeLimits
@@ -39,6 +40,7 @@ class EncodeResult:
     channels: int
     model: str
     quality: int
+    rate_weight: float  # λ the file was coded with (the level's, or what --bpp found)
     config: dict
     psnr: float  # dB, decoded bitstream vs input (over the known pixels when a mask was given)
     ssim: float | None  # whole picture; None with a mask (unknown pixels have no truth) or below 7×7
@@ -60,12 +62,13 @@ class EncodeResult:
         return {"bpp": self.bpp, "bytes": self.bytes, **fields}
 
 
-def encode_signal(signal: ImageSignal, *, quality: int = DEFAULT_QUALITY, model: str = "sl2a",
+def encode_signal(signal: ImageSignal, *, quality: int = DEFAULT_QUALITY, model: str = DEFAULT_MODEL,
                   steps: int = DEFAULT_STEPS, device: torch.device = torch.device("cpu"),
                   seed: int = 0, progress: bool = False, known: np.ndarray | None = None,
-                  overrides: dict | None = None) -> EncodeResult:
+                  rate_weight: float | None = None, overrides: dict | None = None) -> EncodeResult:
     """Fit, quantize and code ``signal``; ``known`` (bool, H×W) restricts the fit to those pixels.
-    ``overrides`` replaces fields of the level's model config (the lever benchmark uses it)."""
+    ``rate_weight`` replaces the level's λ (rate control uses it); ``overrides`` replaces fields of
+    the level's model config (the lever benchmark uses it)."""
     start = time.perf_counter()
     entry = REGISTRY[model]
     geometry = signal.geometry
@@ -84,8 +87,9 @@ def encode_signal(signal: ImageSignal, *, quality: int = DEFAULT_QUALITY, model:
         network = build_model(config)
     generator = torch.Generator(device=device).manual_seed(seed)
     code = _code_latent_model if isinstance(network, LatentImage) else _code_weight_model
+    rate_weight = level_rate_weight(model, quality) if rate_weight is None else rate_weight
     headers, payload, latent_ranges, fitted_psnr = code(
-        network, signal, known, rate_weight=rate_weight(model, quality), steps=steps,
+        network, signal, known, rate_weight=rate_weight, steps=steps,
         learning_rate=entry.learning_rate, generator=generator, progress=progress, label=f"q{quality}")
     stream = Bitstream(SignalKind.IMAGE, geometry, entry.id, config, tuple(headers), payload,
                        latent_ranges=tuple(latent_ranges))
@@ -98,7 +102,8 @@ def encode_signal(signal: ImageSignal, *, quality: int = DEFAULT_QUALITY, model:
         quality_db, similarity = psnr(signal.pixels[known], decoded[known]), None
     return EncodeResult(
         data=data, width=geometry.width, height=geometry.height, channels=geometry.channels,
-        model=model, quality=quality, config=asdict(config), psnr=quality_db, ssim=similarity,
+        model=model, quality=quality, rate_weight=rate_weight, config=asdict(config), psnr=quality_db,
+        ssim=similarity,
         fitted_psnr=fitted_psnr, seconds=time.perf_counter() - start)
 
 

@@ -45,6 +45,7 @@ PRESETS = (
 )
 QUALITY_LEVELS = tuple(p.level for p in PRESETS)
 DEFAULT_QUALITY = 4
+DEFAULT_MODEL = "latent"  # beats every weight-only network at every rate (benchmarks/RESULTS.md)
 DEFAULT_STEPS = 2000  # optimizer steps in all (float fit + fine-tuning); --iters overrides
 FINE_TUNE_SHARE = 0.2  # of the steps, spent on quantization-aware fine-tuning
 MIN_BATCH_PIXELS, MAX_BATCH_PIXELS = 1 << 14, 1 << 18

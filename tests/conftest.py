@@ -40,6 +40,15 @@ def small_png(tmp_path_factory, small_rgb) -> Path:
 
 @pytest.fixture(scope="session")
 def small_bitstream(small_rgb) -> bytes:
+    """The small picture coded by the default model (latent grids)."""
     import inrcodec
 
     return inrcodec.encode_image(small_rgb, quality=2, **FAST)
+
+
+@pytest.fixture(scope="session")
+def small_sl2a_bitstream(small_rgb) -> bytes:
+    """The small picture coded by the weight-only SL²A-INR."""
+    import inrcodec
+
+    return inrcodec.encode_image(small_rgb, quality=2, model="sl2a", **FAST)

@@ -17,7 +17,7 @@ def _with_crc(body: bytes) -> bytes:
 def test_header_round_trips_field_for_field(small_bitstream):
     stream = read_bitstream(small_bitstream)
     assert write_bitstream(stream) == small_bitstream
-    assert stream.kind is SignalKind.IMAGE and stream.model_id is ModelId.SL2A
+    assert stream.kind is SignalKind.IMAGE and stream.model_id is ModelId.LATENT
     assert stream.geometry == ImageGeometry(40, 32, 3, 8)
 
 

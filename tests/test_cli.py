@@ -29,7 +29,7 @@ def test_encode_decode_info_round_trip(tmp_path, small_png):
     assert Image.open(tmp_path / "b.png").size == (13, 9)
 
     info = run("info", bitstream)
-    assert info.exit_code == 0 and "activation.coefficients[k=0.." in info.output
+    assert info.exit_code == 0 and "synthesis.first.weight" in info.output and "1:1 (40x32)" in info.output
     assert json.loads(run("info", bitstream, "--json").output)["bytes"] == summary["bytes"]
 
 

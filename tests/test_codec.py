@@ -34,7 +34,7 @@ def test_decode_at_any_scale_or_size_samples_the_same_picture(small_bitstream):
     once = inrcodec.decode_image(small_bitstream).astype(float)
     twice = inrcodec.decode_image(small_bitstream, scale=2).astype(float)
     box = twice.reshape(32, 2, 40, 2, 3).mean(axis=(1, 3))  # ×2 render, box-filtered back down
-    assert np.abs(box - once).mean() < 4
+    assert np.abs(box - once).mean() < 8  # the same picture, within 3 % (not noise: that is ~80)
 
 
 @pytest.mark.parametrize("scale", [0, -1, float("nan"), float("inf")])
@@ -53,13 +53,15 @@ def test_rendering_works_in_tiles_within_the_activation_budget(small_bitstream, 
     size, and the tiles cover the output exactly once."""
     from inrcodec import render
     from inrcodec.bitstream import read_bitstream
-    from inrcodec.models.sl2a import Sl2a
+    from inrcodec.models import REGISTRY, entry_for_id
 
-    floats_per_point = read_bitstream(small_bitstream).config.floats_per_point()
-    monkeypatch.setattr(render, "ACTIVATION_BUDGET_BYTES", 256 * floats_per_point * 4)  # 256 pixels
+    stream = read_bitstream(small_bitstream)
+    monkeypatch.setattr(render, "ACTIVATION_BUDGET_BYTES", 256 * stream.config.floats_per_point() * 4)  # 256 px
     seen = []
-    original = Sl2a.forward
-    monkeypatch.setattr(Sl2a, "forward", lambda self, grid: seen.append(grid.shape) or original(self, grid))
+    network_class = entry_for_id(stream.model_id).network_class
+    assert network_class is REGISTRY["latent"].network_class
+    original = network_class.forward
+    monkeypatch.setattr(network_class, "forward", lambda self, grid: seen.append(grid.shape) or original(self, grid))
     pixels = inrcodec.decode_image(small_bitstream, scale=3)
     assert pixels.shape == (96, 120, 3)
     assert max(rows * columns for rows, columns in seen) <= 256
@@ -110,12 +112,13 @@ def test_sixteen_bit_colour_pngs_are_refused_with_a_reason(tmp_path):
         inrcodec.encode(path, **FAST)
 
 
-def test_info_breaks_the_file_down_by_weight_group(small_bitstream):
-    info = inrcodec.read_info(small_bitstream)
-    assert info.bytes == len(small_bitstream)
+def test_info_breaks_a_weight_only_file_down_by_weight_group(small_sl2a_bitstream):
+    info = inrcodec.read_info(small_sl2a_bitstream)
+    assert info.bytes == len(small_sl2a_bitstream)
     assert info.header_bytes + info.payload_bytes + 4 == info.bytes
     assert info.geometry == {"width": 40, "height": 32, "channels": 3, "bit_depth": 8}
     assert any(group.label.startswith("activation.coefficients[k=0..") for group in info.groups)
+    assert info.latent_grids == ()
     bits = sum(group.bits for group in info.groups)
     assert 8 * info.payload_bytes - 64 <= bits <= 8 * info.payload_bytes + 32  # the payload's ANS flush
 
@@ -136,14 +139,21 @@ def test_a_mask_restricts_the_fit_to_the_known_pixels(small_rgb):
         inrcodec.encode(small_rgb, mask=np.zeros(small_rgb.shape[:2], bool), **FAST)
 
 
-def test_target_bpp_picks_the_highest_level_within_the_target(small_rgb):
-    generous = inrcodec.encode(small_rgb, bpp=1000.0, iterations=30, device="cpu")
+def test_target_bpp_picks_the_highest_weight_only_level_within_the_target(small_rgb):
+    options = dict(model="sl2a", iterations=30, device="cpu")
+    generous = inrcodec.encode(small_rgb, bpp=1000.0, **options)
     assert generous.quality == max(inrcodec.QUALITY_LEVELS)
-    stingy = inrcodec.encode(small_rgb, bpp=0.001, iterations=30, device="cpu")
+    stingy = inrcodec.encode(small_rgb, bpp=0.001, **options)
     assert stingy.quality == min(inrcodec.QUALITY_LEVELS)  # nothing fits: the smallest file
-    middle = inrcodec.encode(small_rgb, quality=4, iterations=30, device="cpu").bpp
-    chosen = inrcodec.encode(small_rgb, bpp=middle * 1.01, iterations=30, device="cpu")
+    middle = inrcodec.encode(small_rgb, quality=4, **options).bpp
+    chosen = inrcodec.encode(small_rgb, bpp=middle * 1.01, **options)
     assert chosen.bpp <= middle * 1.01 and chosen.quality >= 4
+
+
+@pytest.mark.parametrize("target", [3.0, 4.2])  # reachable: the networks alone cost ~2.5 bpp here
+def test_target_bpp_lands_the_latent_model_within_five_percent(small_rgb, target):
+    result = inrcodec.encode(small_rgb, bpp=target, iterations=60, device="cpu")
+    assert abs(result.bpp / target - 1) <= 0.05 and result.bpp == 8 * result.bytes / (40 * 32)
 
 
 def test_overflowing_networks_render_defined_pixels(small_bitstream):
@@ -157,8 +167,8 @@ def test_overflowing_networks_render_defined_pixels(small_bitstream):
     stream = read_bitstream(small_bitstream)
     network = decode_network(stream)
     with torch.no_grad():
-        network.output.weight.fill_(float("nan"))
-        network.output.bias[0] = float("inf")
+        network.synthesis.output.weight.fill_(float("nan"))
+        network.synthesis.output.bias[0] = float("inf")
     with np.errstate(all="raise"):
         pixels = render_image(network, stream.geometry, image_render_plan(stream.config, stream.geometry, 8, 6))
     assert pixels.shape == (6, 8, 3) and pixels.dtype == np.uint8
