@@ -2,13 +2,17 @@
 
     python -m benchmarks.rd --quick     # 2 Kodak crops (112×112), every model at levels 2, 4, 6,
                                         # 400-step fits: ≤ 10 min on 2 CPU cores
-    python -m benchmarks.rd --full      # all 24 Kodak images at full size (for a GPU)
-    python -m benchmarks.rd --full --images kodim01 kodim03 kodim05 kodim08 kodim13 kodim15 kodim20 kodim23
+    python -m benchmarks.rd --standard  # DESIGN §8: the fixed 8-image Kodak subset as 256² centre
+                                        # crops, the latent model at every level, default fits; then
+                                        # full-size kodim05 and kodim23 as a spot check (rd_standard_full)
+    python -m benchmarks.rd --full      # all 24 Kodak images at full size (hours on 2 cores)
 
-Every codec codes the same images in the same run; rates are file sizes. Writes to
-benchmarks/results/: rd_<mode>.csv (one row per image × codec × setting), rd_<mode>_<codec>.json
-(averaged curves in CompressAI's layout), rd_<mode>.png (the plot: measured curves solid, published
-anchors dashed) and rd_<mode>.md (the summary table with BD-rates, for RESULTS.md).
+Every codec codes the same images in the same run; rates are file sizes. inrcodec's encodes run in
+one single-threaded worker per core; their rows are appended to the CSV as they finish, so an
+interrupted run resumes where it stopped (``--fresh`` starts over). Writes to benchmarks/results/:
+rd_<mode>.csv (one row per image × codec × setting), rd_<mode>_<codec>.json (averaged curves in
+CompressAI's layout), rd_<mode>.png (the plot: measured curves solid, published anchors dashed) and
+rd_<mode>.md (the summary table with BD-rates, for RESULTS.md).
 """
 
 from __future__ import annotations
@@ -33,10 +37,13 @@ from inrcodec.reference_codecs import CODECS, compress, settings
 
 from .anchors import published_curves
 from .bdrate import bd_rate, monotone_curve
-from .common import RESULTS, SHARED_DATA, median_seconds, run_description
+from .common import RESULTS, SHARED_DATA, median_seconds, run_description, run_in_workers
 
 QUICK_IMAGES = ("kodim05", "kodim23")  # a detailed and a smooth picture
 QUICK_CROP, QUICK_STEPS, QUICK_LEVELS = 112, 400, (2, 4, 6)
+STANDARD_IMAGES = ("kodim01", "kodim03", "kodim05", "kodim08", "kodim13", "kodim15", "kodim20", "kodim23")
+STANDARD_CROP = 256
+SPOT_CHECK_IMAGES = ("kodim05", "kodim23")  # full size, after the crops
 COLUMNS = ("image", "codec", "setting", "bytes", "bpp", "psnr", "ssim", "encode_s", "decode_s")
 
 
@@ -48,13 +55,14 @@ def load(folder: Path, name: str, crop: int | None) -> np.ndarray:
     return pixels
 
 
-def measure_inrcodec(name, pixels, model, levels, steps, device):
-    for level in levels:
-        result = inrcodec.encode(pixels, quality=level, model=model, iterations=steps, device=device)
-        decode_s = median_seconds(lambda: inrcodec.decode_image(result.data, device=device))
-        yield dict(image=name, codec=f"inrcodec-{model}", setting=level, bytes=result.bytes,
-                   bpp=result.bpp, psnr=result.psnr, ssim=result.ssim, encode_s=result.seconds,
-                   decode_s=decode_s)
+def measure_inrcodec(job) -> dict:
+    """One encode in a worker: (folder, image, crop, model, level, steps, device) -> a CSV row."""
+    folder, name, crop, model, level, steps, device = job
+    pixels = load(Path(folder), name, crop)
+    result = inrcodec.encode(pixels, quality=level, model=model, iterations=steps, device=device)
+    decode_s = median_seconds(lambda: inrcodec.decode_image(result.data, device=device))
+    return dict(image=name, codec=f"inrcodec-{model}", setting=level, bytes=result.bytes, bpp=result.bpp,
+                psnr=result.psnr, ssim=result.ssim, encode_s=result.seconds, decode_s=decode_s)
 
 
 def measure_classic(name, pixels, codec):
@@ -149,48 +157,38 @@ def averaged_points(curves) -> list[str]:
     return lines
 
 
-def main(argv=None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    mode = parser.add_mutually_exclusive_group()
-    mode.add_argument("--quick", action="store_true", help="crops and short fits, for every change (default)")
-    mode.add_argument("--full", action="store_true", help="full-size images, default fits (GPU)")
-    parser.add_argument("--folder", type=Path, default=SHARED_DATA / "kodak", help="folder of PNG images")
-    parser.add_argument("--images", nargs="+", help="image names (file stems) in the folder")
-    parser.add_argument("--models", nargs="+", default=list(MODEL_NAMES), choices=MODEL_NAMES)
-    parser.add_argument("--levels", nargs="+", type=int, help="quality levels [quick: 2 4 6; full: all]")
-    parser.add_argument("--iters", type=int, help="optimizer steps per encode")
-    parser.add_argument("--codecs", nargs="+", default=list(CODECS), choices=CODECS)
-    parser.add_argument("--device", default="auto")
-    args = parser.parse_args(argv)
-
-    full = args.full
-    prefix = "rd_full" if full else "rd_quick"
-    if not args.folder.is_dir():
-        sys.exit(f"{args.folder} not found: the benchmark reads Kodak from ../shared/data beside the repo")
-    names = args.images or ([p.stem for p in sorted(args.folder.glob("*.png"))] if full else list(QUICK_IMAGES))
-    crop = None if full else QUICK_CROP
-    steps = args.iters or (DEFAULT_STEPS if full else QUICK_STEPS)
-    levels = args.levels or (list(QUALITY_LEVELS) if full else list(QUICK_LEVELS))
-
-    command = ["python", "-m", "benchmarks.rd", *(argv if argv is not None else sys.argv[1:])]
-    description = run_description(command)  # before the run: the code that is measured
-    rows = []
+def run(prefix: str, folder: Path, names: list[str], crop: int | None, models: list[str], levels: list[int],
+        steps: int, codecs: list[str], device: str, workers: int | None, description: str, fresh: bool) -> None:
+    """Measure, then write the CSV, JSON curves, plot and Markdown summary of one set of images."""
     started = time.perf_counter()
-    for name in names:
-        pixels = load(args.folder, name, crop)
-        for codec in args.codecs:
-            rows.extend(measure_classic(name, pixels, codec))
-        for model in args.models:
-            for row in measure_inrcodec(name, pixels, model, levels, steps, args.device):
-                rows.append(row)
-                print(f"{name} {row['codec']} q{row['setting']}: {row['bpp']:.3f} bpp, "
-                      f"{row['psnr']:.2f} dB, {row['encode_s']:.1f} s", file=sys.stderr, flush=True)
-
+    path = RESULTS / f"{prefix}.csv"
     RESULTS.mkdir(parents=True, exist_ok=True)
-    with open(RESULTS / f"{prefix}.csv", "w", newline="") as handle:
+    rows = [] if fresh or not path.exists() else [_typed(row) for row in csv.DictReader(open(path))]
+    rows = [r for r in rows if r["image"] in names and (r["codec"] in codecs or r["codec"][9:] in models)]
+    done = {(r["image"], r["codec"], r["setting"]) for r in rows}
+    with open(path, "w", newline="") as handle:
         writer = csv.DictWriter(handle, fieldnames=COLUMNS)
         writer.writeheader()
         writer.writerows(rows)
+        handle.flush()
+
+        def keep(_job, row):
+            rows.append(row)
+            writer.writerow(row)
+            handle.flush()
+            print(f"{row['image']} {row['codec']} {row['setting']}: {row['bpp']:.3f} bpp, {row['psnr']:.2f} dB, "
+                  f"{row['encode_s']:.1f} s", file=sys.stderr, flush=True)
+
+        for name in names:
+            pixels = load(folder, name, crop)
+            for codec in codecs:
+                for row in measure_classic(name, pixels, codec):
+                    if (name, codec, row["setting"]) not in done:
+                        keep(None, row)
+        jobs = [(str(folder), name, crop, model, level, steps, device) for model in models for level in levels
+                for name in names if (name, f"inrcodec-{model}", level) not in done]
+        run_in_workers(measure_inrcodec, jobs, workers, on_result=keep)
+
     curves = average_curves(rows)
     for codec, curve in curves.items():
         (RESULTS / f"{prefix}_{codec}.json").write_text(json.dumps(curve, indent=1))
@@ -198,15 +196,61 @@ def main(argv=None) -> None:
     what = (f"{len(names)} Kodak images" + (f", {crop}×{crop} centre crops" if crop else ", full size")
             + f", {steps} steps per encode")
     plot(curves, anchors, RESULTS / f"{prefix}.png", f"inrcodec vs classic codecs: {what}")
-
     summary = [f"Run: {description}; {what}; images {', '.join(names)}; "
-               f"{time.perf_counter() - started:.0f} s in all.", "",
+               f"{time.perf_counter() - started:.0f} s in all (this invocation).", "",
                *psnr_at_rates(curves), "",
                *bd_table(curves, anchors), "",
                "\\* published curves on all 24 full-size Kodak images: indicative only unless this "
                "run is --full on all 24.", "", *averaged_points(curves)]
     (RESULTS / f"{prefix}.md").write_text("\n".join(summary) + "\n")
     print("\n".join(summary))
+
+
+def _typed(row: dict) -> dict:
+    out = dict(row)
+    for key in ("bytes",):
+        out[key] = int(out[key])
+    for key in ("bpp", "psnr", "ssim", "encode_s", "decode_s"):
+        out[key] = float(out[key]) if out[key] not in ("", "None") else None
+    out["setting"] = int(out["setting"]) if out["codec"].startswith("inrcodec") else float(out["setting"])
+    return out
+
+
+def main(argv=None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    mode = parser.add_mutually_exclusive_group()
+    mode.add_argument("--quick", action="store_true", help="crops and short fits, for every change (default)")
+    mode.add_argument("--standard", action="store_true", help="DESIGN §8's standard protocol (an hour or two)")
+    mode.add_argument("--full", action="store_true", help="full-size images, default fits")
+    parser.add_argument("--folder", type=Path, default=SHARED_DATA / "kodak", help="folder of PNG images")
+    parser.add_argument("--images", nargs="+", help="image names (file stems) in the folder")
+    parser.add_argument("--models", nargs="+", choices=MODEL_NAMES,
+                        help="inrcodec models [quick: all; standard: latent; full: latent]")
+    parser.add_argument("--levels", nargs="+", type=int, help="quality levels [quick: 2 4 6; else all]")
+    parser.add_argument("--iters", type=int, help="optimizer steps per encode")
+    parser.add_argument("--codecs", nargs="+", default=list(CODECS), choices=CODECS)
+    parser.add_argument("--device", default="cpu")
+    parser.add_argument("--workers", type=int, help="encoding processes, one thread each [default: one per core]")
+    parser.add_argument("--fresh", action="store_true", help="ignore the rows of an earlier run")
+    args = parser.parse_args(argv)
+    if not args.folder.is_dir():
+        sys.exit(f"{args.folder} not found: the benchmark reads Kodak from ../shared/data beside the repo")
+    command = ["python", "-m", "benchmarks.rd", *(argv if argv is not None else sys.argv[1:])]
+    description = run_description(command)  # before the run: the code that is measured
+    common = dict(codecs=args.codecs, device=args.device, workers=args.workers, description=description,
+                  fresh=args.fresh)
+    if args.standard:
+        models, levels = args.models or ["latent"], args.levels or list(QUALITY_LEVELS)
+        steps = args.iters or DEFAULT_STEPS
+        run("rd_standard", args.folder, args.images or list(STANDARD_IMAGES), STANDARD_CROP, models, levels,
+            steps, **common)
+        run("rd_standard_full", args.folder, list(SPOT_CHECK_IMAGES), None, models, levels, steps, **common)
+    elif args.full:
+        run("rd_full", args.folder, args.images or [p.stem for p in sorted(args.folder.glob("*.png"))], None,
+            args.models or ["latent"], args.levels or list(QUALITY_LEVELS), args.iters or DEFAULT_STEPS, **common)
+    else:
+        run("rd_quick", args.folder, args.images or list(QUICK_IMAGES), QUICK_CROP, args.models or list(MODEL_NAMES),
+            args.levels or list(QUICK_LEVELS), args.iters or QUICK_STEPS, **common)
 
 
 if __name__ == "__main__":

@@ -1,4 +1,5 @@
-"""inrcodec beside JPEG and WebP files of about the same size, as a picture people can look at."""
+"""inrcodec beside JPEG, WebP, JPEG 2000 and AVIF files of about the same size, as a picture people
+can look at."""
 
 from __future__ import annotations
 
@@ -25,17 +26,17 @@ class Comparison:
 
 
 def compare(original: np.ndarray, result: EncodeResult) -> Comparison:
-    """Decode ``result``, code ``original`` with JPEG and WebP at about its size, and lay the three
+    """Decode ``result``, code ``original`` with each classic codec at about its size, and lay them
     (with the original) side by side, bpp and PSNR (of the whole picture) under each crop."""
     if original.dtype != np.uint8:
-        raise InputError("compare works on 8-bit pictures (JPEG and WebP have no 16-bit mode)")
+        raise InputError("compare works on 8-bit pictures (the classic codecs are run in 8-bit modes)")
     height, width = original.shape[:2]
     decoded = decode_image(result.data)
     rows = [("inrcodec", result.bytes, result.bpp, psnr(original, decoded))]
     panels = [(original, "original"),
               (decoded, f"inrcodec q{result.quality}\n{result.bpp:.3f} bpp, {rows[0][3]:.2f} dB")]
     classics = []
-    for codec, suffix in (("jpeg", "jpg"), ("webp", "webp")):
+    for codec, suffix in (("jpeg", "jpg"), ("webp", "webp"), ("jpeg2000", "j2k"), ("avif", "avif")):
         classic = closest_in_size(original, codec, result.bytes)
         bpp = bits_per_pixel(len(classic.data), width, height)
         quality = psnr(visible(original), classic.decoded)

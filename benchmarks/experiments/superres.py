@@ -3,7 +3,8 @@
 The picture is reduced ×2, ×4 and ×6 (Pillow, box filter: each low-resolution pixel is the mean of
 the block it covers, which matches the cell-centre sampling of the decoder), encoded at the top
 quality level, and decoded straight to the original size. PSNR/SSIM against the original, beside
-Pillow's bicubic and Lanczos upscaling of the same small picture.
+Pillow's bicubic and Lanczos upscaling of the same small picture, and beside bicubic upscaling of
+each file's ×1 decode (does rendering at ×4 beat decoding small and interpolating?).
 
     python -m benchmarks.experiments.superres --quick     # a 192² Kodak crop, 600 steps
 """
@@ -46,13 +47,16 @@ def main(argv=None) -> None:
             data = inrcodec.encode_image(small, model=model, quality=max(QUALITY_LEVELS),
                                          iterations=steps, device="auto")
             results[f"inrcodec-{model}"] = inrcodec.decode_image(data, size=(width, height))
+            decoded = Image.fromarray(inrcodec.decode_image(data))
+            results[f"inrcodec-{model} ×1 + bicubic"] = np.asarray(decoded.resize((width, height),
+                                                                                  Image.Resampling.BICUBIC))
         for name, upscaled in results.items():
             lines.append(f"| ×{factor} | {name} | {psnr(original, upscaled):.2f} | {ssim(original, upscaled):.4f} |")
         if factor == 4:
             crop = (slice(height // 4, height // 4 + 96), slice(width // 4, width // 4 + 96))
             panels = [(original[crop], "original")] + [
                 (results[name][crop], f"{name}\n{psnr(original, results[name]):.2f} dB")
-                for name in ("bicubic", "lanczos", "inrcodec-sl2a") if name in results]
+                for name in ("bicubic", "lanczos", "inrcodec-latent", "inrcodec-sl2a") if name in results]
     OUTPUT.mkdir(parents=True, exist_ok=True)
     if panels:
         side_by_side(panels).save(OUTPUT / "superres_x4.png")
