@@ -1,12 +1,13 @@
-"""What each design choice of the latent-grid model is worth: BD-rate of every variant against the
+"""What each design choice of a model is worth: BD-rate of every variant against the model's
 default, on the same crops at the same quality levels, in one run.
 
-    python -m benchmarks.levers                       # the lever table of RESULTS.md
+    python -m benchmarks.levers                       # the latent model's lever table of RESULTS.md
     python -m benchmarks.levers --variants width=32 degree=2 --images kodim05 kodim23
+    python -m benchmarks.levers --model sl2a --variants rank=8 --output benchmarks/results/levers_sl2a.jsonl
 
-A variant is ``field=value[,field=value]`` over the latent model's config (``inrcodec.models.latent.
-LatentConfig``: levels, width, hidden_layers, degree, rank, context_width), or ``steps=N`` for the
-optimizer steps. One single-threaded worker per core; every encode is appended to
+A variant is ``field=value[,field=value]`` over the model's config (for the latent model
+``inrcodec.models.latent.LatentConfig``: levels, width, hidden_layers, degree, rank, context_width,
+upsampling), or ``steps=N`` for the optimizer steps. One single-threaded worker per core; every encode is appended to
 benchmarks/results/levers.jsonl as it finishes, and a rerun skips the encodes already there.
 """
 
@@ -18,6 +19,7 @@ import math
 import sys
 from collections import defaultdict
 
+from inrcodec.models import MODEL_NAMES
 from inrcodec.presets import DEFAULT_STEPS
 
 from .bdrate import bd_rate
@@ -38,18 +40,18 @@ def parse_variant(text: str) -> dict:
 
 
 def encode_one(job: tuple) -> dict:
-    """One encode: (image, crop, quality, variant text) -> bpp and PSNR of the real file."""
+    """One encode: (image, crop, quality, variant text, model) -> bpp and PSNR of the real file."""
     import inrcodec
     from inrcodec.encoder import encode_signal
     from inrcodec.signals.image import load_image
 
-    image, crop, quality, variant = job
+    image, crop, quality, variant, model = job
     fields = parse_variant(variant)
     steps = fields.pop("steps", DEFAULT_STEPS)
-    result = encode_signal(load_image(kodak_image(image, crop)), quality=quality, model="latent", steps=steps,
+    result = encode_signal(load_image(kodak_image(image, crop)), quality=quality, model=model, steps=steps,
                            overrides=fields)
     assert result.bytes == len(result.data) and inrcodec.decode_image(result.data).shape[0] == crop
-    return dict(image=image, crop=crop, quality=quality, variant=variant, bpp=result.bpp, psnr=result.psnr,
+    return dict(image=image, crop=crop, quality=quality, variant=variant, model=model, bpp=result.bpp, psnr=result.psnr,
                 seconds=result.seconds, bytes=result.bytes)
 
 
@@ -84,6 +86,7 @@ def main(argv=None) -> None:
     parser.add_argument("--images", nargs="+", default=list(DEFAULT_IMAGES))
     parser.add_argument("--levels", nargs="+", type=int, default=list(DEFAULT_LEVELS))
     parser.add_argument("--crop", type=int, default=256)
+    parser.add_argument("--model", default="latent", choices=MODEL_NAMES)
     parser.add_argument("--workers", type=int)
     parser.add_argument("--output", default=str(RESULTS / "levers.jsonl"))
     args = parser.parse_args(argv)
@@ -97,9 +100,9 @@ def main(argv=None) -> None:
             done = [json.loads(line) for line in handle if line.strip()]
     except FileNotFoundError:
         pass
-    have = {(r["image"], r["crop"], r["quality"], r["variant"]) for r in done}
-    jobs = [(image, args.crop, level, variant) for variant in variants for image in args.images
-            for level in args.levels if (image, args.crop, level, variant) not in have]
+    have = {(r["image"], r["crop"], r["quality"], r["variant"], r.get("model", "latent")) for r in done}
+    jobs = [(image, args.crop, level, variant, args.model) for variant in variants for image in args.images
+            for level in args.levels if (image, args.crop, level, variant, args.model) not in have]
     with open(args.output, "a") as handle:
         def write(_job, row):
             handle.write(json.dumps({**row, "run": description}) + "\n")
@@ -110,7 +113,8 @@ def main(argv=None) -> None:
         run_in_workers(encode_one, jobs, args.workers, on_result=write)
     with open(args.output) as handle:
         rows = [r for r in map(json.loads, filter(str.strip, handle))
-                if r["image"] in args.images and r["crop"] == args.crop and r["quality"] in args.levels]
+                if r["image"] in args.images and r["crop"] == args.crop and r["quality"] in args.levels
+                and r.get("model", "latent") == args.model]
     print(f"Run: {description}; images {', '.join(args.images)} ({args.crop}² crops), levels "
           f"{', '.join(map(str, args.levels))}.")
     print(lever_table(rows, variants))

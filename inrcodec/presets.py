@@ -59,10 +59,11 @@ class LatentPreset:
     level: int
     rate_weight: float
     width: int = 24  # synthesis
-    hidden_layers: int = 1
-    degree: int = 0
+    hidden_layers: int = 0  # one hidden layer cost 6.5 % more rate (benchmarks/RESULTS.md, levers)
+    degree: int = 0  # an SL²A block (degree 2) cost 17 % more rate
     rank: int = 0
     context_width: int = 16
+    upsampling: int = 1  # bicubic: rate-neutral, and a ×4 render beats bicubic upscaling of the ×1 decode
 
 
 LATENT_PRESETS = tuple(LatentPreset(level, rate_weight) for level, rate_weight in
@@ -98,7 +99,7 @@ def latent_config(level: int, width: int, height: int, channels: int) -> LatentC
     levels = max(1, min(MAX_LATENT_LEVELS, max(width, height).bit_length() - 1))
     return LatentConfig(2, channels, latent_height=height, latent_width=width, levels=levels, width=chosen.width,
                         hidden_layers=chosen.hidden_layers, degree=chosen.degree, rank=chosen.rank,
-                        context_width=chosen.context_width)
+                        context_width=chosen.context_width, upsampling=chosen.upsampling)
 
 
 def rate_weight(model: str, level: int) -> float:
