@@ -227,6 +227,8 @@ def main(argv=None) -> None:
     parser.add_argument("--models", nargs="+", choices=MODEL_NAMES,
                         help="inrcodec models [quick: all; standard: latent; full: latent]")
     parser.add_argument("--levels", nargs="+", type=int, help="quality levels [quick: 2 4 6; else all]")
+    parser.add_argument("--spot-levels", nargs="+", type=int,
+                        help="--standard: levels of the full-size spot check [default: --levels]")
     parser.add_argument("--iters", type=int, help="optimizer steps per encode")
     parser.add_argument("--codecs", nargs="+", default=list(CODECS), choices=CODECS)
     parser.add_argument("--device", default="cpu")
@@ -244,7 +246,8 @@ def main(argv=None) -> None:
         steps = args.iters or DEFAULT_STEPS
         run("rd_standard", args.folder, args.images or list(STANDARD_IMAGES), STANDARD_CROP, models, levels,
             steps, **common)
-        run("rd_standard_full", args.folder, list(SPOT_CHECK_IMAGES), None, models, levels, steps, **common)
+        run("rd_standard_full", args.folder, list(SPOT_CHECK_IMAGES), None, models, args.spot_levels or levels,
+            steps, **common)
     elif args.full:
         run("rd_full", args.folder, args.images or [p.stem for p in sorted(args.folder.glob("*.png"))], None,
             args.models or ["latent"], args.levels or list(QUALITY_LEVELS), args.iters or DEFAULT_STEPS, **common)
