@@ -12,7 +12,8 @@ one single-threaded worker per core; their rows are appended to the CSV as they 
 interrupted run resumes where it stopped (``--fresh`` starts over). Writes to benchmarks/results/:
 rd_<mode>.csv (one row per image × codec × setting), rd_<mode>_<codec>.json (averaged curves in
 CompressAI's layout), rd_<mode>.png (the plot: measured curves solid, published anchors dashed) and
-rd_<mode>.md (the summary table with BD-rates, for RESULTS.md).
+rd_<mode>.md (the summary table with BD-rates, for RESULTS.md); full-size encodes also keep their
+bitstreams in files/.
 """
 
 from __future__ import annotations
@@ -44,6 +45,7 @@ QUICK_CROP, QUICK_STEPS, QUICK_LEVELS = 112, 400, (2, 4, 6)
 STANDARD_IMAGES = ("kodim01", "kodim03", "kodim05", "kodim08", "kodim13", "kodim15", "kodim20", "kodim23")
 STANDARD_CROP = 256
 SPOT_CHECK_IMAGES = ("kodim05", "kodim23")  # full size, after the crops
+FILES = RESULTS / "files"  # the bitstreams of full-size encodes
 COLUMNS = ("image", "codec", "setting", "bytes", "bpp", "psnr", "ssim", "encode_s", "decode_s")
 
 
@@ -60,6 +62,9 @@ def measure_inrcodec(job) -> dict:
     folder, name, crop, model, level, steps, device = job
     pixels = load(Path(folder), name, crop)
     result = inrcodec.encode(pixels, quality=level, model=model, iterations=steps, device=device)
+    if crop is None:  # full-size files are kept: real files to time decoders on (issue: speed)
+        FILES.mkdir(parents=True, exist_ok=True)
+        (FILES / f"{name}_{model}_q{level}.inr").write_bytes(result.data)
     decode_s = median_seconds(lambda: inrcodec.decode_image(result.data, device=device))
     return dict(image=name, codec=f"inrcodec-{model}", setting=level, bytes=result.bytes, bpp=result.bpp,
                 psnr=result.psnr, ssim=result.ssim, encode_s=result.seconds, decode_s=decode_s)

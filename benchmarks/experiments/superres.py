@@ -7,6 +7,9 @@ Pillow's bicubic and Lanczos upscaling of the same small picture, and beside bic
 each file's ×1 decode (does rendering at ×4 beat decoding small and interpolating?).
 
     python -m benchmarks.experiments.superres --quick     # a 192² Kodak crop, 600 steps
+    python -m benchmarks.experiments.superres --quick --image kodim05 --models latent   # another picture
+
+Writes results/experiments/superres.md (kodim23) or superres_<image>.md, and the ×4 crops beside it.
 """
 
 from __future__ import annotations
@@ -57,10 +60,11 @@ def main(argv=None) -> None:
             panels = [(original[crop], "original")] + [
                 (results[name][crop], f"{name}\n{psnr(original, results[name]):.2f} dB")
                 for name in ("bicubic", "lanczos", "inrcodec-latent", "inrcodec-sl2a") if name in results]
+    name = "superres" if args.image == "kodim23" else f"superres_{args.image}"  # kodim23: the paper's
     OUTPUT.mkdir(parents=True, exist_ok=True)
     if panels:
-        side_by_side(panels).save(OUTPUT / "superres_x4.png")
-    write("superres", lines)
+        side_by_side(panels).save(OUTPUT / f"{name}_x4.png")
+    write(name, lines)
 
 
 if __name__ == "__main__":
