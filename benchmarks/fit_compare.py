@@ -20,9 +20,10 @@ import torch
 
 from inrcodec.fit import optimize, psnr_from_mse
 from inrcodec.models import MODEL_NAMES, REGISTRY, build_model
-from inrcodec.presets import batch_pixels, float_fit_schedule, model_config
+from inrcodec.presets import batch_samples, float_fit_schedule, model_config
 from inrcodec.device import resolve_device
-from inrcodec.signals.image import ImageObjective, load_image
+from inrcodec.signals import GridObjective
+from inrcodec.signals.image import load_image
 
 from .common import RESULTS, kodak_image, run_description
 
@@ -31,12 +32,12 @@ def learning_curve(pixels, model: str, level: int, steps: int, device, seed: int
     """(steps done, seconds of fitting so far, full-image PSNR) at every progress refresh."""
     signal = load_image(pixels)
     geometry = signal.geometry
-    config = model_config(model, level, geometry.width, geometry.height, geometry.channels)
+    config = model_config(model, level, (geometry.height, geometry.width), geometry.channels)
     torch.manual_seed(seed)
     generator = torch.Generator(device=device).manual_seed(seed)
     with torch.device(device):
         network = build_model(config)
-    objective = ImageObjective(signal, device, batch_pixels(geometry.pixels), generator)
+    objective = GridObjective(signal.target(device), batch_samples(geometry.pixels), generator)
     fit_schedule = float_fit_schedule(steps, REGISTRY[model].learning_rate)
     points, clock = [], {"fitting": 0.0, "since": time.perf_counter()}
 

@@ -23,15 +23,13 @@ from .entropy.latents import MAX_LATENT_RANGE
 from .errors import BitstreamError
 from .models import ModelConfig, ModelId, build_model, entry_for_id
 from .quant.groups import group_sizes
-from .signals import SignalKind
-from .signals.image import ImageGeometry
+from .signals import SignalKind, signal_type
 
 MAGIC = b"\x89INR"
 FORMAT_VERSION = 2  # what the encoder writes: weights coded under the format's integer tables
 READABLE_VERSIONS = (1, 2)  # version 1: the same layout, coded under constriction's float tables
 MAX_VARINT_BYTES = 5  # every stored integer fits in 32 bits
 MAX_PARAMETERS = 1 << 22  # a decoder refuses models larger than this before allocating them
-GEOMETRY_CLASSES = {SignalKind.IMAGE: ImageGeometry}
 
 
 @dataclass(frozen=True)
@@ -46,7 +44,7 @@ class GroupHeader:
 @dataclass(frozen=True)
 class Bitstream:
     kind: SignalKind
-    geometry: ImageGeometry
+    geometry: object  # the kind's geometry_class (signals.SignalType)
     model_id: ModelId
     config: ModelConfig
     groups: tuple[GroupHeader, ...]
@@ -164,12 +162,12 @@ def read_bitstream(data: bytes, max_parameters: int = MAX_PARAMETERS) -> Bitstre
     reader = _Reader(body)
     reader.take(len(MAGIC) + 1, "magic")
     kind = _enum(SignalKind, reader.u8("signal kind"), "signal kind")
-    geometry = reader.fields(GEOMETRY_CLASSES[kind])
+    geometry = reader.fields(signal_type(kind).geometry_class)
     geometry.validate()
     model_id = _enum(ModelId, reader.u8("model id"), "model id")
     config = reader.fields(entry_for_id(model_id).config_class)
     config.validate(max_parameters)
-    _check_signal_matches_model(geometry, config)
+    signal_type(kind).check_model(geometry, config)
     sizes = group_sizes(build_model_on_meta(config))
     groups = []
     for index in range(len(sizes)):
@@ -208,17 +206,6 @@ def _enum(enum_class, value: int, what: str):
     except ValueError:
         raise BitstreamError(f"unknown {what} {value} (this decoder knows "
                              f"{', '.join(str(int(m)) for m in enum_class)})") from None
-
-
-def _check_signal_matches_model(geometry: ImageGeometry, config: ModelConfig) -> None:
-    if config.in_features != 2 or config.out_features != geometry.channels:
-        raise BitstreamError(f"corrupt bitstream: a {config.in_features}-D model with "
-                             f"{config.out_features} outputs cannot render a "
-                             f"{geometry.channels}-channel image")
-    shape = config.signal_shape()
-    if shape is not None and shape != (geometry.height, geometry.width):
-        raise BitstreamError(f"corrupt bitstream: latent grids of {shape[1]}x{shape[0]} do not match "
-                             f"the {geometry.width}x{geometry.height} image")
 
 
 __all__ = ["Bitstream", "GroupHeader", "MAGIC", "FORMAT_VERSION", "READABLE_VERSIONS", "MAX_PARAMETERS",

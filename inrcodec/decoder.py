@@ -16,8 +16,9 @@ from .models import CoordinateNetwork, build_model
 from .models.latent import integer_context_model
 from .quant import dequantize_into, step_from_index, weight_groups
 from .quant.groups import group_sizes
+from .errors import InputError
 from .render import DecodeLimits
-from .signals.image import image_render_plan, output_size, render_image
+from .signals import SignalKind, signal_type
 
 
 def coded_groups(headers, sizes: list[int]) -> list[CodedGroup]:
@@ -52,13 +53,28 @@ def decode_network(stream: Bitstream, device: torch.device | None = None) -> Coo
     return model.requires_grad_(False)  # decoding never needs gradients
 
 
+def decode(data: bytes, scale: float | None = None, size: tuple[int, ...] | None = None, *,
+           device: torch.device | None = None, limits: DecodeLimits = DecodeLimits(),
+           expect: SignalKind | None = None):
+    """Decode a bitstream of any kind at its coded size, ``scale`` times it, or exactly ``size`` (in
+    the kind's order: width × height for images); ``expect`` refuses a file of another kind."""
+    stream = read_bitstream(data)
+    kind = signal_type(stream.kind)
+    if expect is not None and stream.kind != expect:
+        raise InputError(f"this file holds {_article(kind.name)}, not {_article(signal_type(expect).name)}")
+    shape = kind.output_shape(stream.geometry, scale, size)
+    limits.check_samples(shape)
+    plan = kind.render_plan(stream.config, stream.geometry, shape)
+    limits.check(plan)  # before any weight is decoded or any activation allocated
+    return kind.render(decode_network(stream, device), stream.geometry, plan)
+
+
 def decode_image(data: bytes, scale: float | None = None, size: tuple[int, int] | None = None,
                  *, device: torch.device | None = None, limits: DecodeLimits = DecodeLimits()) -> np.ndarray:
     """Decode an image bitstream to ``(height, width, channels)`` uint8/uint16 pixels, at the encoded
     size, ``scale`` times it, or exactly ``size = (width, height)``."""
-    stream = read_bitstream(data)
-    width, height = output_size(stream.geometry, scale, size)
-    limits.check_samples((height, width))
-    plan = image_render_plan(stream.config, stream.geometry, width, height)
-    limits.check(plan)  # before any weight is decoded or any activation allocated
-    return render_image(decode_network(stream, device), stream.geometry, plan)
+    return decode(data, scale, size, device=device, limits=limits, expect=SignalKind.IMAGE)
+
+
+def _article(noun: str) -> str:
+    return f"{'an' if noun[0] in 'aeiou' else 'a'} {noun}"

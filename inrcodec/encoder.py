@@ -1,4 +1,5 @@
-"""Image -> bitstream: fit the network, choose quantization steps, fine-tune, quantize, code.
+"""Signal -> bitstream: fit the network, choose quantization steps, fine-tune, quantize, code. Any
+signal kind, through its registry entry (``signals.SignalType``).
 
 The reported PSNR and SSIM are measured on the decoder's output for the very bytes returned,
 and the rate is their length: nothing reported here is an estimate.
@@ -7,6 +8,7 @@ and the rate is their length: nothing reported here is an estimate.
 from __future__ import annotations
 
 import dataclasses
+import math
 import time
 from dataclasses import asdict, dataclass
 
@@ -15,22 +17,22 @@ import numpy as np
 import torch
 
 from .bitstream import Bitstream, write_bitstream
-from .decoder import coded_groups, decode_image
+from .decoder import coded_groups, decode
 from .entropy import encode_groups, payload_bytes, push_groups
 from .entropy.latents import encode_latents
 from .errors import LimitError
 from .fit import optimize, psnr_from_mse
-from .metrics import bits_per_pixel, psnr, ssim
+from .metrics import bits_per_pixel
 from .latent_fit import fit_latent_model
 from .models import REGISTRY, LatentImage, build_model
 from .models.latent import integer_context_model
-from .presets import DEFAULT_MODEL, DEFAULT_QUALITY, DEFAULT_STEPS, batch_pixels, model_config, schedules
+from .presets import DEFAULT_MODEL, DEFAULT_QUALITY, DEFAULT_STEPS, batch_samples, model_config, schedules
 from .presets import rate_weight as level_rate_weight
 from .quant import weight_groups
 from .quant.qat import fine_tune, quantize, search_steps
 from .render import DecodeLimits
-from .signals import SignalKind
-from .signals.image import ImageObjective, ImageSignal, image_render_plan
+from .signals import GridObjective, signal_type
+from .signals.image import ImageSignal
 
 @dataclass(frozen=True)
 class EncodeResult:
@@ -70,15 +72,15 @@ def encode_signal(signal: ImageSignal, *, quality: int = DEFAULT_QUALITY, model:
     ``rate_weight`` replaces the level's λ (rate control uses it); ``overrides`` replaces fields of
     the level's model config (the lever benchmark uses it)."""
     start = time.perf_counter()
-    entry = REGISTRY[model]
+    entry, kind = REGISTRY[model], signal_type(signal.kind)
     geometry = signal.geometry
-    config = dataclasses.replace(model_config(model, quality, geometry.width, geometry.height, geometry.channels),
-                                 **(overrides or {}))
+    sides = kind.sides(geometry)
+    config = dataclasses.replace(model_config(model, quality, sides, kind.channels(geometry)), **(overrides or {}))
     try:  # a file the decoders would refuse with their default limits is not worth fitting
-        DecodeLimits().check(image_render_plan(config, geometry, geometry.width, geometry.height))
+        DecodeLimits().check(kind.render_plan(config, geometry, sides))
     except LimitError as error:
-        raise LimitError(f"quality {quality} with {model} on a {geometry.width}x{geometry.height} "
-                         f"picture: {error.args[0].split(' (raise')[0]}; choose a lower quality") from None
+        raise LimitError(f"quality {quality} with {model} on a {'x'.join(map(str, reversed(sides)))} "
+                         f"{kind.name}: {error.args[0].split(' (raise')[0]}; choose a lower quality") from None
 
     # the initial weights come from a fork of torch's RNG seeded with `seed` (the caller's RNG state
     # is restored); batches and quantization noise from a generator of our own
@@ -86,20 +88,19 @@ def encode_signal(signal: ImageSignal, *, quality: int = DEFAULT_QUALITY, model:
         torch.manual_seed(seed)
         network = build_model(config)
     generator = torch.Generator(device=device).manual_seed(seed)
-    code = _code_latent_model if isinstance(network, LatentImage) else _code_weight_model
     rate_weight = level_rate_weight(model, quality) if rate_weight is None else rate_weight
-    headers, payload, latent_ranges, fitted_psnr = code(
-        network, signal, known, rate_weight=rate_weight, steps=steps,
-        learning_rate=entry.learning_rate, generator=generator, progress=progress, label=f"q{quality}")
-    stream = Bitstream(SignalKind.IMAGE, geometry, entry.id, config, tuple(headers), payload,
+    options = dict(rate_weight=rate_weight, steps=steps, learning_rate=entry.learning_rate, generator=generator,
+                   progress=progress, label=f"q{quality}")
+    if isinstance(network, LatentImage):
+        headers, payload, latent_ranges, fitted_psnr = _code_latent_model(network, signal, known, **options)
+    else:
+        objective = kind.objective(signal, generator.device, batch_samples(math.prod(sides)), generator, known)
+        headers, payload, latent_ranges, fitted_psnr = _code_weight_model(network, objective, **options)
+    stream = Bitstream(signal.kind, geometry, entry.id, config, tuple(headers), payload,
                        latent_ranges=tuple(latent_ranges))
     data = write_bitstream(stream)
 
-    decoded = decode_image(data)
-    if known is None:
-        quality_db, similarity = psnr(signal.pixels, decoded), ssim(signal.pixels, decoded)
-    else:
-        quality_db, similarity = psnr(signal.pixels[known], decoded[known]), None
+    quality_db, similarity = kind.measure(signal, decode(data, expect=signal.kind), known)
     return EncodeResult(
         data=data, width=geometry.width, height=geometry.height, channels=geometry.channels,
         model=model, quality=quality, rate_weight=rate_weight, config=asdict(config), psnr=quality_db,
@@ -107,12 +108,11 @@ def encode_signal(signal: ImageSignal, *, quality: int = DEFAULT_QUALITY, model:
         fitted_psnr=fitted_psnr, seconds=time.perf_counter() - start)
 
 
-def _code_weight_model(network, signal: ImageSignal, known, *, rate_weight: float, steps: int,
+def _code_weight_model(network, objective: GridObjective, *, rate_weight: float, steps: int,
                        learning_rate: float, generator: torch.Generator, progress: bool, label: str):
     """Weight-only networks: fit, search a step per weight group, quantization-aware fine-tuning,
     quantize. Returns (group headers, payload, latent ranges (none), PSNR of the float fit)."""
-    geometry = signal.geometry
-    objective = ImageObjective(signal, generator.device, batch_pixels(geometry.pixels), generator, known)
+    samples = math.prod(objective.shape)
     fit_schedule, tune_schedule = schedules(steps, learning_rate)
 
     def float_loss(_step: int):
@@ -121,9 +121,9 @@ def _code_weight_model(network, signal: ImageSignal, known, *, rate_weight: floa
 
     optimize(network.parameters(), float_loss, fit_schedule, label=f"fit {label}", progress=progress)
     fitted_psnr = psnr_from_mse(objective.full_mse(network))
-    step_indices = search_steps(network, objective.full_mse, geometry.pixels, rate_weight)
+    step_indices = search_steps(network, objective.full_mse, samples, rate_weight)
     if tune_schedule.steps:
-        fine_tune(network, objective.loss, step_indices, geometry.pixels, rate_weight,
+        fine_tune(network, objective.loss, step_indices, samples, rate_weight,
                   tune_schedule, generator=generator, progress=progress)
     headers, integers = quantize(network, step_indices)
     return headers, encode_groups(integers, coded_groups(headers, [len(q) for q in integers])), [], fitted_psnr

@@ -48,7 +48,7 @@ DEFAULT_QUALITY = 4
 DEFAULT_MODEL = "latent"  # beats every weight-only network at every rate (benchmarks/RESULTS.md)
 DEFAULT_STEPS = 2000  # optimizer steps in all (float fit + fine-tuning); --iters overrides
 FINE_TUNE_SHARE = 0.2  # of the steps, spent on quantization-aware fine-tuning
-MIN_BATCH_PIXELS, MAX_BATCH_PIXELS = 1 << 14, 1 << 18
+MIN_BATCH_SAMPLES, MAX_BATCH_SAMPLES = 1 << 14, 1 << 18
 
 
 @dataclass(frozen=True)
@@ -78,24 +78,28 @@ def preset(level: int) -> QualityPreset:
     raise ValueError(f"quality must be one of {QUALITY_LEVELS}, not {level}")
 
 
-def sl2a_config(level: int, width: int, height: int, channels: int) -> Sl2aConfig:
-    """The SL²A network that quality ``level`` uses for a ``width × height`` image."""
+def sl2a_config(level: int, sides: tuple[int, ...], channels: int) -> Sl2aConfig:
+    """The SL²A network that quality ``level`` uses for a signal of ``sides`` samples per axis (an
+    image: (height, width)): width ∝ the geometric mean side, degree ∝ the longest."""
     chosen = preset(level)
-    area_ratio = math.sqrt(width * height) / REFERENCE_SIDE
-    side_ratio = max(width, height) / REFERENCE_SIDE
+    mean_ratio = math.prod(sides) ** (1 / len(sides)) / REFERENCE_SIDE
+    side_ratio = max(sides) / REFERENCE_SIDE
     return Sl2aConfig(
-        in_features=2,
+        in_features=len(sides),
         out_features=channels,
-        width=min(MAX_WIDTH, max(MIN_WIDTH, round(chosen.width * area_ratio))),
+        width=min(MAX_WIDTH, max(MIN_WIDTH, round(chosen.width * mean_ratio))),
         degree=min(MAX_DEGREE, max(MIN_DEGREE, round(chosen.degree * side_ratio))),
         hidden_layers=chosen.hidden_layers,
     )
 
 
-def latent_config(level: int, width: int, height: int, channels: int) -> LatentConfig:
-    """The latent-grid model of quality ``level`` for a ``width × height`` image: grids down to
-    1:64, or to the coarsest that still has two latents along the longer side."""
+def latent_config(level: int, sides: tuple[int, ...], channels: int) -> LatentConfig:
+    """The latent-grid model of quality ``level`` for an image of ``sides = (height, width)``: grids
+    down to 1:64, or to the coarsest that still has two latents along the longer side."""
+    if len(sides) != 2:
+        raise ValueError(f"the latent model codes images; this signal has {len(sides)} axes")
     chosen = LATENT_PRESETS[level - 1]
+    height, width = sides
     levels = max(1, min(MAX_LATENT_LEVELS, max(width, height).bit_length() - 1))
     return LatentConfig(2, channels, latent_height=height, latent_width=width, levels=levels, width=chosen.width,
                         hidden_layers=chosen.hidden_layers, degree=chosen.degree, rank=chosen.rank,
@@ -107,16 +111,17 @@ def rate_weight(model: str, level: int) -> float:
     return LATENT_PRESETS[level - 1].rate_weight if model == "latent" else preset(level).rate_weight
 
 
-def model_config(model: str, level: int, width: int, height: int, channels: int) -> ModelConfig:
-    """The network of family ``model`` that quality ``level`` uses for a ``width × height`` image."""
+def model_config(model: str, level: int, sides: tuple[int, ...], channels: int) -> ModelConfig:
+    """The network of family ``model`` that quality ``level`` uses for a signal of ``sides`` samples
+    per axis and ``channels`` values per sample (``signals.SignalType`` gives both)."""
     if model == "latent":
         preset(level)  # validates the level
-        return latent_config(level, width, height, channels)
-    sl2a = sl2a_config(level, width, height, channels)
+        return latent_config(level, sides, channels)
+    sl2a = sl2a_config(level, sides, channels)
     if model == "sl2a":
         return sl2a
     config_class = REGISTRY[model].config_class
-    return config_class.sized_for(sl2a.parameter_count(), 2, channels, max(width, height))
+    return config_class.sized_for(sl2a.parameter_count(), len(sides), channels, max(sides))
 
 
 def float_fit_schedule(steps: int, learning_rate: float) -> Schedule:
@@ -131,10 +136,10 @@ def schedules(total_steps: int, learning_rate: float) -> tuple[Schedule, Schedul
             Schedule(tune, learning_rate / 10, learning_rate / 1000))
 
 
-def batch_pixels(pixels: int) -> int | None:
-    """Pixels per optimizer step: a quarter of the image, at least 16K and at most 256K (measured
+def batch_samples(samples: int) -> int | None:
+    """Samples per optimizer step: a quarter of the signal, at least 16K and at most 256K (measured
     on 256×256 Kodak crops: 16K-pixel batches reach a higher PSNR than full-grid steps in the same
-    time); ``None`` (the whole grid) for images of up to 16K pixels."""
-    if pixels <= MIN_BATCH_PIXELS:
+    time); ``None`` (the whole grid) for signals of up to 16K samples."""
+    if samples <= MIN_BATCH_SAMPLES:
         return None
-    return min(MAX_BATCH_PIXELS, max(MIN_BATCH_PIXELS, pixels // 4))
+    return min(MAX_BATCH_SAMPLES, max(MIN_BATCH_SAMPLES, samples // 4))

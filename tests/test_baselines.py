@@ -25,8 +25,8 @@ def test_every_model_round_trips_encode_decode(model, small_rgb):
 @pytest.mark.parametrize("model", WEIGHT_ONLY_MODELS)
 def test_sizes_match_sl2a_at_every_level(model):
     for level in inrcodec.QUALITY_LEVELS:
-        reference = model_config("sl2a", level, 256, 256, 3).parameter_count()
-        config = model_config(model, level, 256, 256, 3)
+        reference = model_config("sl2a", level, (256, 256), 3).parameter_count()
+        config = model_config(model, level, (256, 256), 3)
         count = sum(p.numel() for p in build_model(config).parameters())
         assert count == config.parameter_count()
         assert 0.85 * reference <= count <= reference  # the widest that fits the budget
@@ -34,14 +34,14 @@ def test_sizes_match_sl2a_at_every_level(model):
 
 @pytest.mark.parametrize("model", MODEL_NAMES)
 def test_grid_evaluation_equals_pointwise_evaluation(model):
-    network = build_model(model_config(model, 2, 64, 64, 3))
+    network = build_model(model_config(model, 2, (64, 64), 3))
     grid = Grid((cell_centres(5), cell_centres(4)))
     with torch.no_grad():
         assert torch.allclose(network(grid), network.forward_points(grid.points()).reshape(5, 4, 3), atol=1e-5)
 
 
 def test_finer_scale_carries_no_gradient():
-    network = build_model(model_config("finer", 1, 32, 32, 1))
+    network = build_model(model_config("finer", 1, (32, 32), 1))
     z = torch.tensor([0.3, -0.7], requires_grad=True)
     network.activate(z, 1).sum().backward()
     omega = network.config.hidden_omega
@@ -51,13 +51,13 @@ def test_finer_scale_carries_no_gradient():
 
 def test_published_activation_formulas():
     z = torch.linspace(-1, 1, 7)
-    assert torch.allclose(build_model(model_config("siren", 1, 32, 32, 1)).activate(z, 0), torch.sin(30 * z))
-    assert torch.allclose(build_model(model_config("gauss", 1, 32, 32, 1)).activate(z, 0), torch.exp(-(10 * z) ** 2))
-    wire = build_model(model_config("wire", 1, 32, 32, 1))
+    assert torch.allclose(build_model(model_config("siren", 1, (32, 32), 1)).activate(z, 0), torch.sin(30 * z))
+    assert torch.allclose(build_model(model_config("gauss", 1, (32, 32), 1)).activate(z, 0), torch.exp(-(10 * z) ** 2))
+    wire = build_model(model_config("wire", 1, (32, 32), 1))
     assert torch.allclose(wire.gabor(z), torch.exp(1j * 20 * z - (10 * z.abs()) ** 2))
-    staf = build_model(model_config("staf", 1, 32, 32, 1))
+    staf = build_model(model_config("staf", 1, (32, 32), 1))
     expected = sum(staf.amplitudes[0, i] * torch.sin(staf.frequencies[0, i] * z + staf.phases[0, i])
                    for i in range(staf.config.terms))
     assert torch.allclose(staf.activate(z, 0), expected, atol=1e-6)
-    pe = build_model(model_config("relu_pe", 1, 256, 256, 1))
+    pe = build_model(model_config("relu_pe", 1, (256, 256), 1))
     assert pe.config.frequencies == 7 and pe.encode(torch.zeros(1, 2)).shape == (1, 2 * 15)

@@ -12,8 +12,9 @@ import torch
 
 from inrcodec.fit import psnr_from_mse
 from inrcodec.models import Sl2a, Sl2aConfig
-from inrcodec.presets import batch_pixels
-from inrcodec.signals.image import ImageObjective, load_image
+from inrcodec.presets import batch_samples
+from inrcodec.signals import GridObjective
+from inrcodec.signals.image import load_image
 
 from ..common import kodak_image
 from .common import arguments, describe, fit_network, write
@@ -34,7 +35,7 @@ def main(argv=None) -> None:
     side, steps = (128, 600) if args.quick else (256, 3000)
     signal = load_image(kodak_image(args.image, side))
     generator = torch.Generator().manual_seed(0)
-    objective = ImageObjective(signal, torch.device("cpu"), batch_pixels(side * side), generator)
+    objective = GridObjective(signal.target(torch.device("cpu")), batch_samples(side * side), generator)
 
     def run(make):
         network = fit_network(make, objective.loss, steps)

@@ -96,7 +96,7 @@ def main(argv=None) -> None:
     results = {"filtered back-projection (scikit-image)":
                np.clip(iradon(sinogram, theta=angles, filter_name="ramp", circle=True), 0, 1) * inside}
     for model in args.models:
-        config = model_config(model, level, 256, 256, 1)  # sized as for a 256² picture: CT is not coding
+        config = model_config(model, level, (256, 256), 1)  # sized as for a 256² picture: CT is not coding
         network = fit_network(lambda: build_model(config), loss_for, steps)
         with torch.no_grad():
             image = network(Grid((cell_centres(size), cell_centres(size))))[..., 0].numpy()

@@ -1,19 +1,17 @@
-"""Signals the codec compresses. Each kind knows its coordinates, its fitting objective, the
-geometry it writes to the bitstream header, and how to render itself from a model at any size.
-
-Kinds have stable integer ids, written in every bitstream.
+"""Signals the codec compresses, one registry entry per kind (keyed by the bitstream's kind byte):
+its header geometry, the networks that can code it, its fitting objective, its normative renderer
+and its metrics (``SignalType``). The encoder, decoder, bitstream and presets dispatch through
+``signal_type``; a new kind is a new entry, not a new pipeline.
 """
 
-from enum import IntEnum
+from .base import GridObjective, SignalKind, SignalType, cell_centres, sample_grid
+from .image import IMAGE
 
-import torch
-
-
-class SignalKind(IntEnum):
-    IMAGE = 1
+SIGNAL_TYPES: dict[SignalKind, SignalType] = {entry.kind: entry for entry in (IMAGE,)}
 
 
-def cell_centres(count: int, device=None, dtype: torch.dtype = torch.float32) -> torch.Tensor:
-    """Centres of ``count`` equal cells covering [-1, 1]: sampling the same continuous square at any
-    density, which is what makes decoding at any scale meaningful."""
-    return (2 * torch.arange(count, device=device, dtype=dtype) + 1) / count - 1
+def signal_type(kind: SignalKind) -> SignalType:
+    return SIGNAL_TYPES[kind]
+
+
+__all__ = ["GridObjective", "SIGNAL_TYPES", "SignalKind", "SignalType", "cell_centres", "sample_grid", "signal_type"]

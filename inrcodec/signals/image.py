@@ -12,10 +12,10 @@ import numpy as np
 import torch
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-from ..errors import InputError, LimitError
-from ..models import CoordinateNetwork, Grid, ModelConfig
+from ..errors import BitstreamError, InputError, LimitError
+from ..models import CoordinateNetwork, ModelConfig
 from ..render import RenderPlan, plan_render, render_tiles
-from . import cell_centres
+from .base import GridObjective, SignalKind, SignalType, cell_centres
 
 MAX_SIDE = 65535
 MAX_INPUT_PIXELS = 1 << 26  # 67 MP: beyond this a fit would not finish on any machine we target
@@ -52,6 +52,7 @@ class ImageSignal:
     """Pixels as a ``(height, width, channels)`` uint8 or uint16 array."""
 
     pixels: np.ndarray
+    kind = SignalKind.IMAGE
 
     @property
     def geometry(self) -> ImageGeometry:
@@ -133,11 +134,6 @@ def _signal_from_array(array: np.ndarray) -> ImageSignal:
     return signal
 
 
-def pixel_grid(height: int, width: int, device=None) -> Grid:
-    """Pixel centres of a ``height × width`` raster of the unit square [-1, 1]² (rows, columns)."""
-    return Grid((cell_centres(height, device), cell_centres(width, device)))
-
-
 def load_mask(source: str | os.PathLike | np.ndarray, height: int, width: int) -> np.ndarray:
     """A ``(height, width)`` bool array of the pixels to fit (mask value > 127 in a picture, or
     nonzero in an array): the rest are unknown, left for the network to fill in (inpainting)."""
@@ -159,43 +155,6 @@ def load_mask(source: str | os.PathLike | np.ndarray, height: int, width: int) -
     if not known.any():
         raise InputError("the mask marks no pixel as known")
     return known
-
-
-class ImageObjective:
-    """Mean squared error of a model against an image, on the whole grid or random pixel batches,
-    over every pixel or only the ``known`` ones (inpainting)."""
-
-    def __init__(self, signal: ImageSignal, device: torch.device, batch_pixels: int | None,
-                 generator: torch.Generator, known: np.ndarray | None = None):
-        self.target = signal.target(device)
-        height, width, channels = self.target.shape
-        self.grid = pixel_grid(height, width, device)
-        self.weights = None if known is None else torch.from_numpy(known).to(device)[..., None].float()
-        self.candidates = torch.arange(height * width, device=device) if known is None else \
-            torch.from_numpy(np.flatnonzero(known)).to(device)
-        count = len(self.candidates)
-        self.batch_pixels = batch_pixels if batch_pixels and batch_pixels < count else None
-        self.generator = generator
-
-    def _mean_over_known(self, squared: torch.Tensor) -> torch.Tensor:
-        if self.weights is None:
-            return squared.mean()
-        return (squared * self.weights).sum() / (self.weights.sum() * squared.shape[-1])
-
-    def loss(self, model: CoordinateNetwork) -> torch.Tensor:
-        """MSE on a fresh random batch of known pixels, or on all of them when batches are off."""
-        if self.batch_pixels is None:
-            return self._mean_over_known((model(self.grid) - self.target) ** 2)
-        picks = torch.randint(0, len(self.candidates), (self.batch_pixels,), generator=self.generator,
-                              device=self.generator.device)
-        flat = self.candidates[picks.to(self.candidates.device)]
-        width = self.grid.shape[1]
-        batch = Grid(self.grid.axes, torch.stack((flat // width, flat % width), dim=-1))
-        return torch.mean((model(batch) - self.target.reshape(-1, self.target.shape[-1])[flat]) ** 2)
-
-    @torch.no_grad()
-    def full_mse(self, model: CoordinateNetwork) -> float:
-        return float(self._mean_over_known((model(self.grid) - self.target) ** 2))
 
 
 def output_size(geometry: ImageGeometry, scale: float | None,
@@ -250,3 +209,52 @@ def save_image(pixels: np.ndarray, path: str | os.PathLike, format: str | None =
     else:
         image = Image.fromarray(pixels if pixels.shape[2] > 1 else pixels[:, :, 0])
     image.save(path, format=format or "PNG")
+
+
+class ImageType(SignalType):
+    """Pictures: 2-D networks, pixels as uint8/uint16, PSNR/SSIM over the picture's value range."""
+
+    kind = SignalKind.IMAGE
+    name = "image"
+    geometry_class = ImageGeometry
+
+    def sides(self, geometry: ImageGeometry) -> tuple[int, int]:
+        return (geometry.height, geometry.width)
+
+    def channels(self, geometry: ImageGeometry) -> int:
+        return geometry.channels
+
+    def check_model(self, geometry: ImageGeometry, config: ModelConfig) -> None:
+        if config.in_features != 2 or config.out_features != geometry.channels:
+            raise BitstreamError(f"corrupt bitstream: a {config.in_features}-D model with "
+                                 f"{config.out_features} outputs cannot render a "
+                                 f"{geometry.channels}-channel image")
+        shape = config.signal_shape()
+        if shape is not None and shape != (geometry.height, geometry.width):
+            raise BitstreamError(f"corrupt bitstream: latent grids of {shape[1]}x{shape[0]} do not match "
+                                 f"the {geometry.width}x{geometry.height} image")
+
+    def output_shape(self, geometry: ImageGeometry, scale, size) -> tuple[int, int]:
+        width, height = output_size(geometry, scale, size)
+        return (height, width)
+
+    def render_plan(self, config: ModelConfig, geometry: ImageGeometry, shape: tuple[int, int]) -> RenderPlan:
+        height, width = shape
+        return image_render_plan(config, geometry, width, height)
+
+    def render(self, network: CoordinateNetwork, geometry: ImageGeometry, plan: RenderPlan) -> np.ndarray:
+        return render_image(network, geometry, plan)
+
+    def objective(self, signal: ImageSignal, device, batch_samples: int | None, generator: torch.Generator,
+                  known: np.ndarray | None = None) -> GridObjective:
+        return GridObjective(signal.target(device), batch_samples, generator, known)
+
+    def measure(self, signal: ImageSignal, decoded: np.ndarray, known: np.ndarray | None):
+        from ..metrics import psnr, ssim  # scikit-image: the encoder's cost, not every decoder's
+
+        if known is None:
+            return psnr(signal.pixels, decoded), ssim(signal.pixels, decoded)
+        return psnr(signal.pixels[known], decoded[known]), None  # unknown pixels have no truth
+
+
+IMAGE = ImageType()
