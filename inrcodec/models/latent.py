@@ -215,10 +215,9 @@ class LatentImage(CoordinateNetwork):
                 value = sum(row_weights[:, i] * sum(column_weights[:, j] * latent[rows[:, i], columns[:, j]]
                                                     for j in range(columns.shape[1]))
                             for i in range(rows.shape[1]))
-            else:  # the full grid: filter the columns of every tap row, then the rows
-                across = [sum(column_weights[:, j] * latent[rows[:, i]][:, columns[:, j]]
-                              for j in range(columns.shape[1])) for i in range(rows.shape[1])]
-                value = sum(row_weights[:, i, None] * across[i] for i in range(rows.shape[1]))
+            else:  # the full grid: along the columns on the grid's own rows, then along the rows
+                across = sum(column_weights[:, j] * latent[:, columns[:, j]] for j in range(columns.shape[1]))
+                value = sum(row_weights[:, i, None] * across[rows[:, i]] for i in range(rows.shape[1]))
             samples.append(value)
         return torch.stack(samples, dim=-1)
 
