@@ -41,7 +41,8 @@ def compare(original: np.ndarray, result: EncodeResult) -> Comparison:
         bpp = bits_per_pixel(len(classic.data), width, height)
         quality = psnr(visible(original), classic.decoded)
         rows.append((codec, len(classic.data), bpp, quality))
-        panels.append((classic.decoded, f"{codec} q{classic.setting:g}\n{bpp:.3f} bpp, {quality:.2f} dB"))
+        setting = f"ratio {classic.setting:.0f}:1" if codec == "jpeg2000" else f"q{classic.setting:g}"
+        panels.append((classic.decoded, f"{codec} {setting}\n{bpp:.3f} bpp, {quality:.2f} dB"))
         classics.append((classic, suffix))
     top, left = max(0, (height - CROP_SIDE) // 2), max(0, (width - CROP_SIDE) // 2)
     crops = [(pixels[top:top + CROP_SIDE, left:left + CROP_SIDE], caption) for pixels, caption in panels]
