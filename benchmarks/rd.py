@@ -112,6 +112,28 @@ def bd_table(curves, anchors) -> list[str]:
     return lines
 
 
+def per_image_bd(rows) -> list[str]:
+    """BD-rate of every inrcodec model against each classic codec on each image alone (the averaged
+    curves above can hide an image where the order flips), and their mean."""
+    curves = defaultdict(lambda: defaultdict(lambda: ([], [])))
+    for row in rows:
+        bpp, quality = curves[row["image"]][row["codec"]]
+        bpp.append(row["bpp"])
+        quality.append(row["psnr"])
+    classic = sorted({r["codec"] for r in rows if not r["codec"].startswith("inrcodec")}, key=CODECS.index)
+    lines = []
+    for model in sorted({r["codec"] for r in rows if r["codec"].startswith("inrcodec")}):
+        lines += [f"| {model}: BD-rate per image against → | " + " | ".join(classic) + " |",
+                  "|---|" + "---|" * len(classic)]
+        table = {image: [bd_rate(*by_codec[codec], *by_codec[model]) for codec in classic]
+                 for image, by_codec in sorted(curves.items()) if model in by_codec}
+        for image, values in table.items():
+            lines.append(f"| {image} | " + " | ".join(_percent(v) for v in values) + " |")
+        means = [np.nanmean([values[i] for values in table.values()]) for i in range(len(classic))]
+        lines += ["| mean | " + " | ".join(_percent(v) for v in means) + " |", ""]
+    return lines
+
+
 def psnr_at_rates(curves, rates=(0.25, 0.5, 1.0)) -> list[str]:
     """PSNR of each averaged curve at fixed rates (interpolated in log-rate; n/a outside it)."""
     lines = ["| codec | " + " | ".join(f"PSNR @ {r:g} bpp" for r in rates) + " |",
@@ -205,6 +227,7 @@ def run(prefix: str, folder: Path, names: list[str], crop: int | None, models: l
                f"{time.perf_counter() - started:.0f} s in all (this invocation).", "",
                *psnr_at_rates(curves), "",
                *bd_table(curves, anchors), "",
+               *per_image_bd(rows),
                "\\* published curves on all 24 full-size Kodak images: indicative only unless this "
                "run is --full on all 24.", "", *averaged_points(curves)]
     (RESULTS / f"{prefix}.md").write_text("\n".join(summary) + "\n")
