@@ -1,0 +1,59 @@
+"""Wall-clock timings of the default codec on an idle machine: decoding real full-size files and
+encoding a 256² crop at the default level, with one and with two threads.
+
+    python -m benchmarks.timing            # ~5 min on 2 cores; run it with nothing else on the machine
+
+Decodes: every bitstream in results/files/ (the full-size encodes of ``benchmarks.rd --standard``),
+median of 5 after a warm-up, in-process (no interpreter start-up). Encode: kodim23's 256² centre crop
+at the default quality, once per thread count. Writes results/timing.json and prints a table.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+import time
+
+import torch
+
+import inrcodec
+from inrcodec.presets import DEFAULT_QUALITY
+
+from .common import RESULTS, kodak_image, run_description
+
+FILES = RESULTS / "files"
+
+
+def main(argv=None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--threads", nargs="+", type=int, default=[1, 2])
+    parser.add_argument("--image", default="kodim23")
+    args = parser.parse_args(argv)
+    description = run_description(["python", "-m", "benchmarks.timing", *(sys.argv[1:] if argv is None else argv)])
+    files = sorted(FILES.glob("*.inr"))
+    rows = []
+    for threads in args.threads:
+        torch.set_num_threads(threads)
+        for path in files:
+            data = path.read_bytes()
+            inrcodec.decode_image(data)  # warm-up
+            seconds = []
+            for _ in range(5):
+                start = time.perf_counter()
+                pixels = inrcodec.decode_image(data)
+                seconds.append(time.perf_counter() - start)
+            rows.append(dict(task="decode", file=path.name, bytes=len(data), size=f"{pixels.shape[1]}x{pixels.shape[0]}",
+                             threads=threads, seconds=statistics.median(seconds)))
+        result = inrcodec.encode(kodak_image(args.image, 256), quality=DEFAULT_QUALITY, device="cpu")
+        rows.append(dict(task="encode", file=f"{args.image} 256² crop, quality {DEFAULT_QUALITY}", bytes=result.bytes,
+                         size="256x256", threads=threads, seconds=result.seconds))
+    (RESULTS / "timing.json").write_text(json.dumps({"run": description, "rows": rows}, indent=1))
+    print(f"Run: {description}.\n\n| task | input | bytes | size | threads | seconds |\n|---|---|---|---|---|---|")
+    for row in rows:
+        print(f"| {row['task']} | {row['file']} | {row['bytes']} | {row['size']} | {row['threads']} | {row['seconds']:.3f} |")
+
+
+if __name__ == "__main__":
+    main()
