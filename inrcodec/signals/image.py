@@ -13,6 +13,7 @@ import torch
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from ..errors import BitstreamError, InputError, LimitError
+from ..metrics import psnr, ssim
 from ..models import CoordinateNetwork, ModelConfig
 from ..render import RenderPlan, plan_render, render_tiles
 from .base import GridObjective, SignalKind, SignalType, cell_centres
@@ -250,8 +251,6 @@ class ImageType(SignalType):
         return GridObjective(signal.target(device), batch_samples, generator, known)
 
     def measure(self, signal: ImageSignal, decoded: np.ndarray, known: np.ndarray | None):
-        from ..metrics import psnr, ssim  # scikit-image: the encoder's cost, not every decoder's
-
         if known is None:
             return psnr(signal.pixels, decoded), ssim(signal.pixels, decoded)
         return psnr(signal.pixels[known], decoded[known]), None  # unknown pixels have no truth
