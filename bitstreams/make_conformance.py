@@ -43,6 +43,8 @@ def cases() -> dict[str, tuple[np.ndarray, str]]:
         "grey16_16x16": (np.asarray(camera).astype(np.uint16) * 257, "sl2a"),
         "rgb8_24x16_siren": (np.asarray(astronaut), "siren"),  # a model with float config fields
         "rgb8_24x16_latent": (np.asarray(astronaut), "latent"),  # latent grids under the context model
+        # the same under the presets that followed: bicubic grids, a synthesis without hidden layers
+        "rgb8_24x16_latent_bicubic": (np.asarray(astronaut), "latent"),
     }
 
 
