@@ -129,7 +129,7 @@ def per_image_bd(rows) -> list[str]:
                  for image, by_codec in sorted(curves.items()) if model in by_codec}
         for image, values in table.items():
             lines.append(f"| {image} | " + " | ".join(_percent(v) for v in values) + " |")
-        means = [np.nanmean([values[i] for values in table.values()]) for i in range(len(classic))]
+        means = [_finite_mean([values[i] for values in table.values()]) for i in range(len(classic))]
         lines += ["| mean | " + " | ".join(_percent(v) for v in means) + " |", ""]
     return lines
 
@@ -144,6 +144,11 @@ def psnr_at_rates(curves, rates=(0.25, 0.5, 1.0)) -> list[str]:
                  for r in rates]
         lines.append(f"| {codec} | " + " | ".join(cells) + " |")
     return lines
+
+
+def _finite_mean(values: list[float]) -> float:
+    finite = [v for v in values if not math.isnan(v)]
+    return sum(finite) / len(finite) if finite else math.nan
 
 
 def _percent(value: float) -> str:
