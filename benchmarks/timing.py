@@ -12,16 +12,14 @@ from __future__ import annotations
 
 import argparse
 import json
-import statistics
 import sys
-import time
 
 import torch
 
 import inrcodec
 from inrcodec.presets import DEFAULT_QUALITY
 
-from .common import RESULTS, kodak_image, run_description
+from .common import RESULTS, kodak_image, median_seconds, run_description
 
 FILES = RESULTS / "files"
 
@@ -38,14 +36,9 @@ def main(argv=None) -> None:
         torch.set_num_threads(threads)
         for path in files:
             data = path.read_bytes()
-            inrcodec.decode_image(data)  # warm-up
-            seconds = []
-            for _ in range(5):
-                start = time.perf_counter()
-                pixels = inrcodec.decode_image(data)
-                seconds.append(time.perf_counter() - start)
+            pixels = inrcodec.decode_image(data)  # warm-up
             rows.append(dict(task="decode", file=path.name, bytes=len(data), size=f"{pixels.shape[1]}x{pixels.shape[0]}",
-                             threads=threads, seconds=statistics.median(seconds)))
+                             threads=threads, seconds=median_seconds(lambda: inrcodec.decode_image(data), repeats=5)))
         result = inrcodec.encode(kodak_image(args.image, 256), quality=DEFAULT_QUALITY, device="cpu")
         rows.append(dict(task="encode", file=f"{args.image} 256² crop, quality {DEFAULT_QUALITY}", bytes=result.bytes,
                          size="256x256", threads=threads, seconds=result.seconds))

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .bitstream import build_model_on_meta, read_bitstream
-from .decoder import decode_symbols
+from .decoder import context_model, decode_symbols
 from .decoder import decode_image as _decode_image
 from .device import resolve_device
 from .encoder import EncodeResult, encode_signal
@@ -22,7 +22,6 @@ from .render import DEFAULT_MAX_MACS, DEFAULT_MAX_MEMORY_BYTES, DEFAULT_MAX_SAMP
 from .entropy import code_length
 from .entropy.latents import latent_code_lengths
 from .models import REGISTRY
-from .models.latent import integer_context_model
 from .rate_control import encode_latent_at_rate, encode_level_within_rate
 from .quant import step_from_index, weight_groups
 from .quant.groups import group_sizes
@@ -118,8 +117,7 @@ def read_info(data: bytes) -> StreamInfo:
     integers, latents = decode_symbols(stream, model)
     grids = ()
     if latents:
-        context = integer_context_model([g.parameter for g in weight_groups(model)], integers,
-                                        [h.step_index for h in stream.groups], stream.config)
+        context = context_model(model, integers, [h.step_index for h in stream.groups])
         lengths = latent_code_lengths(context, latents, list(stream.latent_ranges))
         grids = tuple(LatentGridInfo(*grid.shape, latent_range, bits)
                       for grid, latent_range, bits in zip(latents, stream.latent_ranges, lengths))

@@ -13,6 +13,7 @@ from .bitstream import Bitstream, read_bitstream
 from .entropy import CodedGroup, pop_groups, reading_payload
 from .entropy.latents import decode_latents
 from .models import CoordinateNetwork, build_model
+from .entropy.latents import ContextModel
 from .models.latent import integer_context_model
 from .quant import dequantize_into, step_from_index, weight_groups
 from .quant.groups import group_sizes
@@ -26,6 +27,12 @@ def coded_groups(headers, sizes: list[int]) -> list[CodedGroup]:
     return [CodedGroup(size, header.max_abs, header.scale_index) for size, header in zip(sizes, headers)]
 
 
+def context_model(model: CoordinateNetwork, integers: list[np.ndarray], step_indices: list[int]) -> ContextModel:
+    """The latent model's exact integer context model, taken from its decoded weight groups (encoder,
+    decoder and ``read_info`` alike)."""
+    return integer_context_model([g.parameter for g in weight_groups(model)], integers, step_indices, model.config)
+
+
 def decode_symbols(stream: Bitstream, model: CoordinateNetwork) -> tuple[list[np.ndarray], list[np.ndarray]]:
     """The quantized weights of every group of ``model`` (which may live on the meta device), then
     its latent grids (finest first; none for weight-only models), all from the one payload."""
@@ -33,8 +40,7 @@ def decode_symbols(stream: Bitstream, model: CoordinateNetwork) -> tuple[list[np
         integers = pop_groups(coder, coded_groups(stream.groups, group_sizes(model)), stream.version)
         latents = []
         if stream.latent_ranges:
-            context = integer_context_model([g.parameter for g in weight_groups(model)], integers,
-                                            [h.step_index for h in stream.groups], stream.config)
+            context = context_model(model, integers, [h.step_index for h in stream.groups])
             latents = decode_latents(coder, stream.config.latent_shapes(), list(stream.latent_ranges), context)
     return integers, latents
 

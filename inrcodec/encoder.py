@@ -17,7 +17,7 @@ import numpy as np
 import torch
 
 from .bitstream import Bitstream, write_bitstream
-from .decoder import coded_groups, decode
+from .decoder import coded_groups, context_model, decode
 from .entropy import encode_groups, payload_bytes, push_groups
 from .entropy.latents import encode_latents
 from .errors import LimitError
@@ -25,10 +25,8 @@ from .fit import optimize, psnr_from_mse
 from .metrics import bits_per_pixel
 from .latent_fit import fit_latent_model
 from .models import REGISTRY, LatentImage, build_model
-from .models.latent import integer_context_model
 from .presets import DEFAULT_MODEL, DEFAULT_QUALITY, DEFAULT_STEPS, batch_samples, model_config, schedules
 from .presets import rate_weight as level_rate_weight
-from .quant import weight_groups
 from .quant.qat import fine_tune, quantize, search_steps
 from .render import DecodeLimits
 from .signals import GridObjective, signal_type
@@ -137,8 +135,7 @@ def _code_latent_model(network: LatentImage, signal: ImageSignal, known, *, rate
     mask = None if known is None else torch.from_numpy(known).to(generator.device)[..., None].float()
     headers, integers, latents, ranges, fitted_psnr = fit_latent_model(
         network, target, mask, rate_weight, steps, learning_rate, generator, progress)
-    context = integer_context_model([g.parameter for g in weight_groups(network)], integers,
-                                    [h.step_index for h in headers], network.config)
+    context = context_model(network, integers, [h.step_index for h in headers])
     coder = constriction.stream.stack.AnsCoder()
     encode_latents(coder, latents, ranges, context)  # pushed first: popped after the weights
     push_groups(coder, integers, coded_groups(headers, [len(q) for q in integers]))

@@ -21,8 +21,9 @@ import torch
 import torch.nn.functional as F
 
 from .entropy.latents import CONTEXT_OFFSETS, MAX_LATENT_RANGE, PAD, latent_code_lengths
-from .fit import Schedule, optimize
-from .models.latent import MIN_CONTEXT_EXPONENT, LatentImage, integer_context_model
+from .decoder import context_model
+from .fit import Schedule, optimize, psnr_from_mse
+from .models.latent import MIN_CONTEXT_EXPONENT, LatentImage
 from .quant import best_scale_index, step_from_index, weight_groups
 from .quant.qat import quantize, search_steps
 
@@ -123,7 +124,7 @@ def fit_latent_model(network: LatentImage, target: torch.Tensor, known: torch.Te
     context_groups = frozenset(i for i, name in enumerate(names) if name.startswith("context."))
     with torch.no_grad():
         grids = _rounded(encoder_latents)
-        fitted_psnr = -10 * math.log10(max(float(distortion(network.synthesize(grids))), 1e-12))
+        fitted_psnr = psnr_from_mse(float(distortion(network.synthesize(grids))))
         step_indices = search_steps(network, lambda model: float(distortion(model.synthesize(grids))),
                                     height * width, rate_weight, frozen=context_groups)
         _, integers = quantize(network, step_indices)
@@ -163,7 +164,7 @@ def quantize_context(network: LatentImage, latents: list[np.ndarray], step_indic
         headers, integers = quantize(network, step_indices)
         if any(headers[i].max_abs and headers[i].step_index != step_indices[i] for i in context_groups):
             return math.inf  # a tensor too large for its step: the coder's range would be exceeded
-        context = integer_context_model(names, integers, [h.step_index for h in headers], network.config)
+        context = context_model(network, integers, [h.step_index for h in headers])
         return sum(latent_code_lengths(context, latents, ranges)) + _bits(integers[position])
 
     for position in context_groups:

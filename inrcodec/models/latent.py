@@ -146,20 +146,17 @@ class Synthesis(nn.Module):
         self.output = nn.Linear(width, config.out_features)
 
     def forward(self, features: torch.Tensor) -> torch.Tensor:
-        if self.degree:
-            t = torch.tanh(features * self.gain)
-            basis = [torch.ones_like(t), t]  # T_k by the recurrence T_{k+1} = 2t·T_k − T_{k−1}
-            for _ in range(2, self.degree + 1):
-                basis.append(2 * t * basis[-1] - basis[-2])
-            psi = self.norm(torch.einsum("...lk,lok->...o", torch.stack(basis[:self.degree + 1], dim=-1),
-                                         self.coefficients))
-        else:
-            psi = torch.relu(self.first(features))
         if not self.degree:  # a plain ReLU MLP
-            z = psi
+            z = torch.relu(self.first(features))
             for layer in self.hidden:
                 z = torch.relu(layer(z))
             return self.output(z)
+        t = torch.tanh(features * self.gain)
+        basis = [torch.ones_like(t), t]  # T_k by the recurrence T_{k+1} = 2t·T_k − T_{k−1}
+        for _ in range(2, self.degree + 1):
+            basis.append(2 * t * basis[-1] - basis[-2])
+        psi = self.norm(torch.einsum("...lk,lok->...o", torch.stack(basis[:self.degree + 1], dim=-1),
+                                     self.coefficients))
         z = psi  # SL²A: every layer's input modulated by ψ
         for layer in self.hidden:
             z = torch.relu(layer(z * psi))
