@@ -45,7 +45,7 @@ def learning_curve(pixels, model: str, level: int, steps: int, device, seed: int
         if device.type == "cuda":
             torch.cuda.synchronize()
         clock["fitting"] += time.perf_counter() - clock["since"]
-        points.append((done, clock["fitting"], psnr_from_mse(objective.full_mse(network))))
+        points.append((done, clock["fitting"], psnr_from_mse(objective.distortion(network))))
         clock["since"] = time.perf_counter()  # evaluation time is not fitting time
 
     def loss(_step):

@@ -25,12 +25,14 @@ from pathlib import Path
 import numpy as np
 
 import inrcodec
+import inrcodec.api
 from inrcodec.bitstream import MAX_PARAMETERS, Bitstream, GroupHeader, build_model_on_meta, write_bitstream
 from inrcodec.errors import CodecError
 from inrcodec.models import REGISTRY
 from inrcodec.quant import weight_groups
 from inrcodec.signals import SignalKind
 from inrcodec.signals.image import ImageGeometry
+from inrcodec.signals.volume import Volume, VolumeGeometry
 
 from .common import REPO, RESULTS, run_description
 
@@ -47,19 +49,35 @@ def largest_legal_seeds() -> list[bytes]:
     hidden layers within the decoder's parameter limit, SL²A also at the highest degree, the latent
     model at every field's maximum — with all weights (and latents) zero, as a 256×256 RGB image
     (over the fuzz run's work limit at its own size) and as a 16×16 one (within it, so that these
-    networks are built and rendered)."""
+    networks are built and rendered); and the weight-only ones as volumes of 64³ and 8³."""
     seeds = []
     for side in (256, 16):
         for entry in REGISTRY.values():
             for config in _largest_configs(entry, side):
-                groups = (GroupHeader(0),) * len(weight_groups(build_model_on_meta(config)))
-                stream = Bitstream(SignalKind.IMAGE, ImageGeometry(side, side, 3, 8), entry.id, config, groups, b"",
-                                   latent_ranges=(0,) * len(config.latent_shapes()))
-                seeds.append(write_bitstream(stream))
+                seeds.append(_zero_file(SignalKind.IMAGE, ImageGeometry(side, side, 3, 8), entry, config))
+    for side in (64, 8):
+        geometry = VolumeGeometry(side, side, side, 0.0, 0.0, 0.0, 1.0, 1.0, 1.0)
+        for entry in (entry for entry in REGISTRY.values() if entry.weight_only):
+            for config in _largest_configs(entry, side, in_features=3, out_features=1):
+                seeds.append(_zero_file(SignalKind.VOLUME, geometry, entry, config))
     return seeds
 
 
-def _largest_configs(entry, side: int) -> list:
+def _zero_file(kind, geometry, entry, config) -> bytes:
+    groups = (GroupHeader(0),) * len(weight_groups(build_model_on_meta(config)))
+    return write_bitstream(Bitstream(kind, geometry, entry.id, config, groups, b"",
+                                     latent_ranges=(0,) * len(config.latent_shapes())))
+
+
+def decode_any(data: bytes) -> None:
+    """Decode ``data`` under the fuzz run's limits, whatever it holds; a volume's mesh is extracted
+    too (marching cubes on whatever logits a hostile file yields)."""
+    decoded = inrcodec.api.decode(data, max_samples=LIMITS["max_pixels"], max_macs=LIMITS["max_macs"])
+    if isinstance(decoded, Volume):
+        decoded.mesh()
+
+
+def _largest_configs(entry, side: int, in_features: int = 2, out_features: int = 3) -> list:
     if not entry.weight_only:  # the latent model: every field at its maximum, grids of the image's size
         base = entry.config_class(2, 3, latent_height=side, latent_width=side)
         largest = {name: high for name, (_, high) in base.limits().items()
@@ -69,21 +87,22 @@ def _largest_configs(entry, side: int) -> list:
     if entry.name == "sl2a":
         variants += [dict(hidden_layers=3, degree=0), dict(hidden_layers=1, degree=1024),
                      dict(hidden_layers=16, degree=1024, rank=1)]
-    return [config for config in (_widest(entry.config_class, fields) for fields in variants) if config is not None]
+    widest = (_widest(entry.config_class, in_features, out_features, fields) for fields in variants)
+    return [config for config in widest if config is not None]
 
 
-def _widest(config_class, fields):
+def _widest(config_class, in_features: int, out_features: int, fields):
     """The widest legal config with ``fields`` (parameters grow with the width: bisect)."""
     low, high = 1, 1024
-    if config_class(2, 3, width=1, **fields).parameter_count() > MAX_PARAMETERS:
+    if config_class(in_features, out_features, width=1, **fields).parameter_count() > MAX_PARAMETERS:
         return None
     while low < high:
         middle = (low + high + 1) // 2
-        if config_class(2, 3, width=middle, **fields).parameter_count() <= MAX_PARAMETERS:
+        if config_class(in_features, out_features, width=middle, **fields).parameter_count() <= MAX_PARAMETERS:
             low = middle
         else:
             high = middle - 1
-    return config_class(2, 3, width=low, **fields)
+    return config_class(in_features, out_features, width=low, **fields)
 
 
 def mutate(seeds: list[bytes], rng: np.random.Generator) -> bytes:
@@ -119,7 +138,7 @@ def run(count: int, seed: int = 0) -> dict:
     seeds = [path.read_bytes() for path in CONFORMANCE] + largest_legal_seeds()
     for data in seeds:  # warm-up, untimed: a process's first decodes pay torch's one-time set-up
         try:
-            inrcodec.decode_image(data, **LIMITS)
+            decode_any(data)
         except CodecError:
             pass
     rng = np.random.default_rng(seed)
@@ -130,7 +149,7 @@ def run(count: int, seed: int = 0) -> dict:
         data = mutate(seeds, rng)
         begin = time.perf_counter()
         try:
-            inrcodec.decode_image(data, **LIMITS)
+            decode_any(data)
             outcomes["decoded"] += 1
         except CodecError:
             outcomes["refused"] += 1

@@ -6,8 +6,9 @@ that exist are never rewritten: once released they are frozen, and the tests che
 decoding to its expected weights and picture, and that the tables keep every entry.
 
 - ``conformance/v<N>_<name>.inr``: a bitstream; ``.png`` and ``_x2.png`` its decodes at ×1 and ×2
-  (exact up to float rounding, see FORMAT.md); ``.weights.json`` the integers of every weight group
-  (and latent grid), which a decoder must reproduce exactly.
+  (exact up to float rounding, see FORMAT.md), or for a volume ``.npy`` and ``_x2.npy`` its occupancy
+  grids and ``.ply`` its mesh; ``.weights.json`` the integers of every weight group (and latent
+  grid), which a decoder must reproduce exactly.
 - ``vectors/laplace_tables.json``: explicit frequency tables for a few (scale index, range) pairs
   and SHA-256 digests of the tables of every scale index at several ranges.
 """
@@ -24,6 +25,7 @@ import inrcodec
 from inrcodec.bitstream import FORMAT_VERSION, build_model_on_meta, read_bitstream
 from inrcodec.decoder import decode_symbols
 from inrcodec.entropy import MAX_SCALE_INDEX, MEAN_OFFSETS, laplace_frequencies
+from inrcodec.shapes import save_volume
 from inrcodec.signals.image import save_image
 
 FOLDER = Path(__file__).resolve().parent
@@ -46,6 +48,14 @@ def cases() -> dict[str, tuple[np.ndarray, str]]:
         # the same under the presets that followed: bicubic grids, a synthesis without hidden layers
         "rgb8_24x16_latent_bicubic": (np.asarray(astronaut), "latent"),
     }
+
+
+def volume_cases() -> dict[str, tuple[np.ndarray, str]]:
+    """name -> (occupancy grid, model): a torus, whose hole a network must get right."""
+    centres = (2 * np.arange(16) + 1) / 16 - 1
+    x, y, z = np.meshgrid(centres, centres, centres, indexing="ij")
+    torus = (np.hypot(x, y) - 0.55) ** 2 + z ** 2 < 0.3 ** 2
+    return {"volume_torus_16": (torus, "sl2a")}
 
 
 def table_digest(max_abs: int) -> str:
@@ -86,6 +96,15 @@ def main() -> None:
             stem.with_suffix(".inr").write_bytes(data)
             save_image(inrcodec.decode_image(data), stem.with_suffix(".png"))
             save_image(inrcodec.decode_image(data, scale=2), f"{stem}_x2.png")
+            print(f"{stem.name}.inr: {len(data)} bytes")
+    for name, (grid, model) in volume_cases().items():
+        stem = CONFORMANCE / f"v{FORMAT_VERSION}_{name}"
+        if not stem.with_suffix(".inr").exists():
+            data = inrcodec.encode_volume(grid, model=model, quality=1, iterations=150, device="cpu", seed=0).data
+            stem.with_suffix(".inr").write_bytes(data)
+            save_volume(inrcodec.decode_volume(data), stem.with_suffix(".npy"))
+            save_volume(inrcodec.decode_volume(data, scale=2), f"{stem}_x2.npy")
+            save_volume(inrcodec.decode_volume(data), stem.with_suffix(".ply"))
             print(f"{stem.name}.inr: {len(data)} bytes")
     for bitstream in sorted(CONFORMANCE.glob("*.inr")):
         weights = bitstream.with_suffix(".weights.json")

@@ -1,4 +1,4 @@
-"""``inrcodec``: encode images to .inr bitstreams, decode them at any scale, inspect them.
+"""``inrcodec``: encode images and shapes to .inr bitstreams, decode them at any scale, inspect them.
 
 A thin layer over ``inrcodec``'s Python API: every codec error becomes a one-line message and a
 non-zero exit status, and outputs are written atomically (never half a file).
@@ -20,8 +20,10 @@ from inrcodec.device import DEVICE_CHOICES
 from inrcodec.errors import InputError
 from inrcodec.files import refuse_existing, write_atomically, write_bytes_atomically
 from inrcodec.models import MODEL_NAMES
-from inrcodec.presets import DEFAULT_MODEL, DEFAULT_QUALITY, DEFAULT_STEPS, QUALITY_LEVELS
+from inrcodec.presets import DEFAULT_MODEL, DEFAULT_QUALITY, DEFAULT_STEPS, QUALITY_LEVELS, VOLUME_DEFAULT_STEPS
+from inrcodec.shapes import SHAPE_SUFFIXES, is_shape_path, save_volume
 from inrcodec.signals.image import save_image
+from inrcodec.signals.volume import Volume
 
 from .demo import print_rows, run_demo
 
@@ -40,15 +42,16 @@ def reports_codec_errors(command):
 
 
 def parse_size(_context, _parameter, value: str | None):
+    """``WxH`` for an image, ``N`` or ``NXxNYxNZ`` for a volume (checked against the file's kind later)."""
     if value is None:
         return None
     try:
-        width, height = (int(part) for part in value.lower().split("x"))
+        sides = tuple(int(part) for part in value.lower().split("x"))
     except ValueError:
-        raise click.BadParameter(f"{value!r} is not WIDTHxHEIGHT, e.g. 1920x1080") from None
-    if width < 1 or height < 1:
-        raise click.BadParameter("width and height must be positive")
-    return width, height
+        raise click.BadParameter(f"{value!r} is not WIDTHxHEIGHT (e.g. 1920x1080) or N (e.g. 256)") from None
+    if len(sides) not in (1, 2, 3) or min(sides) < 1:
+        raise click.BadParameter(f"{value!r}: give WIDTHxHEIGHT or N, positive")
+    return sides
 
 
 def output_beside(input_path: str, suffix: str) -> str:
@@ -75,12 +78,14 @@ QUALITY_OPTION = click.option(
     help=f"Quality level, {min(QUALITY_LEVELS)} (smallest file) to {max(QUALITY_LEVELS)} (best picture); "
          "a higher level never gives a smaller file.")
 MODEL_OPTION = click.option(
-    "--model", type=click.Choice(MODEL_NAMES), default=DEFAULT_MODEL, show_default=True,
-    help="latent (entropy-coded latent grids and a small synthesis network, the default), sl2a "
-         "(the weight-only SL²A-INR) or a weight-only baseline (see README, Models).")
+    "--model", type=click.Choice(MODEL_NAMES),
+    help=f"latent (entropy-coded latent grids and a small synthesis network; the default for images), "
+         "sl2a (the weight-only SL²A-INR; the default for shapes) or a weight-only baseline (see "
+         "README, Models).")
 ITERS_OPTION = click.option(
-    "--iters", type=click.IntRange(min=1), default=DEFAULT_STEPS, show_default=True,
-    help="Optimizer steps in all (fit, then quantization-aware fine-tuning).")
+    "--iters", type=click.IntRange(min=1),
+    help=f"Optimizer steps in all (fit, then quantization-aware fine-tuning) [default: {DEFAULT_STEPS} "
+         f"for images, {VOLUME_DEFAULT_STEPS} for shapes].")
 FIT_DEVICE_OPTION = click.option(
     "--device", type=click.Choice(DEVICE_CHOICES), default="auto", show_default=True,
     help="Where to fit: auto takes a CUDA GPU when there is one.")
@@ -99,12 +104,16 @@ def main():
     """inrcodec compresses an image into entropy-coded latent grids and a small neural network
     (or, with --model sl2a and the baselines, into a network's weights alone) that it overfits to
     the picture. Decoding rebuilds the network and renders it at any resolution, so --scale 4
-    gives a 4x larger picture straight from the bitstream.
+    gives a 4x larger picture straight from the bitstream. A 3-D shape (a mesh, or an occupancy
+    grid in a .npy file) is coded the same way, as a network of its inside, and decodes to a mesh
+    or a grid of any size.
 
     \b
       inrcodec encode photo.png -o photo.inr -q 3
       inrcodec decode photo.inr -o photo.png
       inrcodec decode photo.inr --scale 4 -o photo_x4.png
+      inrcodec encode bunny.ply -o bunny.inr
+      inrcodec decode bunny.inr --size 256 -o bunny.obj
       inrcodec info photo.inr
     """
 
@@ -115,9 +124,14 @@ def main():
               help="Bitstream to write [default: INPUT with the suffix .inr].")
 @fit_options
 @click.option("--bpp", type=click.FloatRange(min=0, min_open=True),
-              help="Target rate in bits per pixel, instead of --quality: the latent model searches its "
-                   "rate weight for a file within ±5%% (usually 2-3 encodes, at most 5); weight-only "
+              help="Images: target rate in bits per pixel, instead of --quality: the latent model searches "
+                   "its rate weight for a file within ±5%% (usually 2-3 encodes, at most 5); weight-only "
                    "models take the highest level whose file is no larger (up to 3 encodes).")
+@click.option("--bytes", "max_bytes", type=click.IntRange(min=1),
+              help="Shapes: the highest quality level whose file is at most this many bytes (up to 3 encodes).")
+@click.option("--size", "grid_side", type=click.IntRange(1, 4096),
+              help="Shapes given as meshes: the grid a decode renders by default (its longest side) "
+                   "[default: 128]; any other can be asked for when decoding.")
 @click.option("--seed", type=int, default=0, show_default=True,
               help="Random seed; on the CPU the same seed gives the same bytes.")
 @click.option("--mask", type=click.Path(dir_okay=False),
@@ -127,15 +141,28 @@ def main():
 @click.option("-f", "--force", is_flag=True, help="Overwrite OUTPUT if it exists.")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
 @reports_codec_errors
-def encode(input_path, output, quality, bpp, model, iters, device, seed, mask, as_json, force, quiet):
-    """Compress the image INPUT (PNG or anything Pillow reads; - for standard input) into an .inr
-    bitstream (-o - writes it to standard output, and the summary to standard error)."""
+def encode(input_path, output, quality, bpp, max_bytes, grid_side, model, iters, device, seed, mask, as_json,
+           force, quiet):
+    """Compress INPUT into an .inr bitstream (-o - writes it to standard output, and the summary to
+    standard error): an image (PNG or anything Pillow reads; - for standard input) or a shape (a
+    .ply, .obj, .off or .stl mesh, or a .npy grid: bool/integer occupancy, nonzero inside, or float
+    signed distance, negative inside)."""
     output = output or output_beside(input_path, ".inr")
     if output != "-":
         refuse_existing(output, force=force)
-    source = read_input(input_path) if input_path == "-" else input_path
-    result = api.encode(source, quality=quality, bpp=bpp, model=model, iterations=iters,
-                        device=device, seed=seed, mask=mask, progress=not quiet and sys.stderr.isatty())
+    progress = not quiet and sys.stderr.isatty()
+    if is_shape_path(input_path):
+        if bpp is not None or mask is not None:
+            raise InputError("--bpp and --mask apply to images; for a shape, use --bytes")
+        result = api.encode_volume(input_path, quality=quality, max_bytes=max_bytes, model=model or "sl2a",
+                                   size=grid_side, iterations=iters, device=device, seed=seed, progress=progress)
+    else:
+        if max_bytes is not None or grid_side is not None:
+            raise InputError(f"--bytes and --size apply to shapes ({', '.join(SHAPE_SUFFIXES)}); "
+                             "for an image, use --bpp")
+        source = read_input(input_path) if input_path == "-" else input_path
+        result = api.encode(source, quality=quality, bpp=bpp, model=model or DEFAULT_MODEL, iterations=iters,
+                            device=device, seed=seed, mask=mask, progress=progress)
     if output == "-":
         click.get_binary_stream("stdout").write(result.data)
     else:
@@ -143,10 +170,14 @@ def encode(input_path, output, quality, bpp, model, iters, device, seed, mask, a
     if as_json:
         click.echo(json.dumps({"output": output, **result.summary()}), err=output == "-")
     else:
-        similarity = "" if result.ssim is None else f", SSIM {result.ssim:.4f}"
-        click.echo(f"{output}: {result.bytes} bytes, {result.bpp:.4f} bpp, PSNR {result.psnr:.2f} dB"
-                   f"{similarity} (quality {result.quality}, {result.model}, {result.seconds:.1f} s)",
-                   err=output == "-")
+        if result.kind == "volume":
+            grid = "x".join(str(result.geometry[f"size_{axis}"]) for axis in "xyz")
+            measured = f"IoU {result.iou:.4f} at {grid}"
+        else:
+            similarity = "" if result.ssim is None else f", SSIM {result.ssim:.4f}"
+            measured = f"{result.bpp:.4f} bpp, PSNR {result.psnr:.2f} dB{similarity}"
+        click.echo(f"{output}: {result.bytes} bytes, {measured} (quality {result.quality}, {result.model}, "
+                   f"{result.seconds:.1f} s)", err=output == "-")
 
 
 @main.command("encode-dir")
@@ -184,15 +215,17 @@ def encode_dir(input_dir, output_dir, quality, model, iters, device, seed, force
 @main.command()
 @click.argument("input_path", metavar="INPUT", type=click.Path(dir_okay=False))
 @click.option("-o", "--output", type=click.Path(dir_okay=False),
-              help="Image to write, PNG [default: INPUT with the suffix .png].")
+              help="Image to write, PNG; or, for a shape, a mesh (.ply, .obj, .off, .stl) or an occupancy "
+                   "grid (.npy) [default: INPUT with the suffix .png, or .ply for a shape].")
 @click.option("--scale", type=float, help="Render at this many times the encoded size (any "
               "positive number; 4 = four times wider and taller).")
-@click.option("--size", callback=parse_size, metavar="WxH",
-              help="Render at exactly WIDTHxHEIGHT pixels.")
+@click.option("--size", callback=parse_size, metavar="WxH|N",
+              help="Render at exactly WIDTHxHEIGHT pixels; a shape on a grid whose longest side is N "
+                   "(or NXxNYxNZ) samples.")
 @click.option("--device", type=click.Choice(DEVICE_CHOICES), default="cpu", show_default=True,
               help="Where to render.")
 @click.option("--max-pixels", type=click.IntRange(min=1), default=DEFAULT_MAX_SAMPLES,
-              show_default=True, help="Refuse to render more pixels than this.")
+              show_default=True, help="Refuse to render more pixels (or grid samples) than this.")
 @click.option("--max-macs", type=click.FloatRange(min=1), default=float(DEFAULT_MAX_MACS),
               show_default="5.5e11, about 10 s on 2 CPU cores",
               help="Refuse files whose rendering needs more multiply-adds than this (other "
@@ -204,17 +237,29 @@ def encode_dir(input_dir, output_dir, quality, model, iters, device, seed, force
 @reports_codec_errors
 def decode(input_path, output, scale, size, device, max_pixels, max_macs, max_memory_mb, force):
     """Decode the bitstream INPUT (- for standard input) into a PNG, at the encoded size or any
-    other (-o - writes the PNG to standard output).
+    other (-o - writes the PNG to standard output); a shape into a mesh (marching cubes, in the
+    source's coordinates) or an occupancy grid.
 
     A file of a few bytes can declare a network that would compute for hours, so every decode is
     checked before it starts: output pixels, multiply-adds and memory have limits (raise them with
     --max-pixels, --max-macs and --max-memory for files you trust)."""
-    output = output or output_beside(input_path, ".png")
+    data = read_input(input_path)
+    shape = api.read_kind(data) == "volume"
+    output = output or output_beside(input_path, ".ply" if shape else ".png")  # what the file holds
+    suffix = Path(output).suffix.lower()
+    if shape and (output == "-" or suffix not in SHAPE_SUFFIXES):
+        raise InputError(f"{input_path} holds a shape: write it as a mesh or grid ({', '.join(SHAPE_SUFFIXES)}), "
+                         f"not {'to standard output' if output == '-' else suffix or 'a file without suffix'}")
+    if not shape and suffix in SHAPE_SUFFIXES:
+        raise InputError(f"{input_path} holds an image: write it as a picture (.png), not {suffix}")
     if output != "-":
         refuse_existing(output, force=force)
-    pixels = api.decode_image(read_input(input_path), scale=scale, size=size, device=device,
-                              max_pixels=max_pixels, max_macs=int(max_macs),
-                              max_memory_bytes=max_memory_mb << 20)
+    decoded = api.decode(data, scale=scale, size=size, device=device, max_samples=max_pixels,
+                         max_macs=int(max_macs), max_memory_bytes=max_memory_mb << 20)
+    if shape:
+        _write_volume(decoded, output, force)
+        return
+    pixels = decoded
     if output == "-":
         buffer = io.BytesIO()
         save_image(pixels, buffer)
@@ -222,6 +267,17 @@ def decode(input_path, output, scale, size, device, max_pixels, max_macs, max_me
         return
     write_atomically(output, lambda temporary: save_image(pixels, temporary), force=force)
     click.echo(f"{output}: {pixels.shape[1]}x{pixels.shape[0]}, {pixels.shape[2]} channel(s)")
+
+
+def _write_volume(volume: Volume, output: str, force: bool) -> None:
+    suffix = Path(output).suffix.lower()
+    write_atomically(output, lambda temporary: save_volume(volume, temporary, suffix[1:]), force=force)
+    grid = "x".join(map(str, volume.logits.shape))
+    if suffix == ".npy":
+        click.echo(f"{output}: {grid} occupancy grid, {int(volume.occupancy.sum())} samples inside")
+    else:
+        vertices, faces = volume.mesh()
+        click.echo(f"{output}: mesh of {len(vertices)} vertices, {len(faces)} faces (marching cubes on {grid})")
 
 
 @main.command()
@@ -239,9 +295,16 @@ def info(input_path, as_json):
         click.echo(json.dumps(fields))
         return
     geometry = stream.geometry
-    click.echo(f"format version {stream.format_version}, {stream.signal} "
-               f"{geometry['width']}x{geometry['height']}, {geometry['channels']} channel(s), "
-               f"{geometry['bit_depth']}-bit")
+    if stream.signal == "volume":
+        grid = "x".join(str(geometry[f"size_{axis}"]) for axis in "xyz")
+        bounds = ", ".join(f"{axis} {geometry[f'offset_{axis}'] - geometry[f'half_{axis}']:.4g}.."
+                           f"{geometry[f'offset_{axis}'] + geometry[f'half_{axis}']:.4g}" for axis in "xyz")
+        click.echo(f"format version {stream.format_version}, volume on a {grid} grid by default, "
+                   f"covering {bounds}")
+    else:
+        click.echo(f"format version {stream.format_version}, {stream.signal} "
+                   f"{geometry['width']}x{geometry['height']}, {geometry['channels']} channel(s), "
+                   f"{geometry['bit_depth']}-bit")
     click.echo(f"model {stream.model}: " + ", ".join(f"{k}={v}" for k, v in stream.config.items()))
     click.echo(f"{stream.bytes} bytes: header {stream.header_bytes}, payload {stream.payload_bytes}, "
                "checksum 4")

@@ -2,6 +2,8 @@
 
     data = inrcodec.encode_image("photo.png", quality=3)      # -> bytes
     pixels = inrcodec.decode_image(data, scale=4)             # -> (H, W, C) uint8 array
+    data = inrcodec.encode_volume("bunny.ply")                # -> bytes (a mesh or a .npy grid)
+    volume = inrcodec.decode_volume(data, size=256)           # -> Volume: .occupancy, .mesh()
 """
 
 from __future__ import annotations
@@ -13,11 +15,12 @@ import numpy as np
 
 from .bitstream import build_model_on_meta, read_bitstream
 from .decoder import context_model, decode_symbols
+from .decoder import decode as _decode
 from .decoder import decode_image as _decode_image
 from .device import resolve_device
 from .encoder import EncodeResult, encode_signal
 from .models import entry_for_id
-from .presets import DEFAULT_MODEL, DEFAULT_QUALITY, DEFAULT_STEPS, QUALITY_LEVELS
+from .presets import DEFAULT_MODEL, DEFAULT_QUALITY, QUALITY_LEVELS
 from .render import DEFAULT_MAX_MACS, DEFAULT_MAX_MEMORY_BYTES, DEFAULT_MAX_SAMPLES, DecodeLimits
 from .entropy import code_length
 from .entropy.latents import latent_code_lengths
@@ -25,15 +28,19 @@ from .models import REGISTRY
 from .rate_control import encode_latent_at_rate, encode_level_within_rate
 from .quant import step_from_index, weight_groups
 from .quant.groups import group_sizes
+from .shapes import is_shape_path, load_shape
+from .signals import SignalKind
 from .signals.image import load_image, load_mask
+from .signals.volume import Volume
 
 ImageSource = str | os.PathLike | np.ndarray | bytes  # a path, an array, or a file's bytes
 
 
 def encode(source: ImageSource, *, quality: int = DEFAULT_QUALITY, bpp: float | None = None,
-           model: str = DEFAULT_MODEL, iterations: int = DEFAULT_STEPS, device: str = "auto",
+           model: str = DEFAULT_MODEL, iterations: int | None = None, device: str = "auto",
            seed: int = 0, progress: bool = False, mask: ImageSource | None = None) -> EncodeResult:
-    """Compress an image (a path, or a uint8/uint16 array ``(H, W[, C])``) and report on it.
+    """Compress an image (a path, or a uint8/uint16 array ``(H, W[, C])``) and report on it; a path
+    to a shape (``.ply .obj .off .stl .npy``) goes to ``encode_volume`` with the default options.
 
     With ``bpp``, the rate is searched instead (``rate_control``): for the latent model, the rate
     weight λ that gives a file within ±5 % of ``bpp`` bits per pixel (two or three encodes, at most
@@ -42,6 +49,11 @@ def encode(source: ImageSource, *, quality: int = DEFAULT_QUALITY, bpp: float | 
     (a picture or array of the image's size, white/nonzero = known), only the known pixels are
     fitted and the network fills in the rest (inpainting).
     """
+    if isinstance(source, (str, os.PathLike)) and is_shape_path(source):
+        if bpp is not None or mask is not None:
+            raise ValueError("bpp and mask apply to images; a shape takes max_bytes (encode_volume)")
+        return encode_volume(source, quality=quality, model=model if model != DEFAULT_MODEL else "sl2a",
+                             iterations=iterations, device=device, seed=seed, progress=progress)
     signal = load_image(source)
     known = None if mask is None else load_mask(mask, signal.geometry.height, signal.geometry.width)
     torch_device = resolve_device(device)
@@ -57,6 +69,55 @@ def encode(source: ImageSource, *, quality: int = DEFAULT_QUALITY, bpp: float | 
         return encode_latent_at_rate(
             lambda weight: encode_signal(signal, quality=quality, rate_weight=weight, **options), bpp)
     return encode_level_within_rate(lambda level: encode_signal(signal, quality=level, **options), bpp)
+
+
+ShapeSource = str | os.PathLike | np.ndarray | tuple  # a mesh or .npy path, a 3-D grid, (vertices, faces)
+
+
+def encode_volume(source: ShapeSource, *, quality: int = DEFAULT_QUALITY, max_bytes: int | None = None,
+                  model: str = "sl2a", size: int | None = None, iterations: int | None = None,
+                  device: str = "auto", seed: int = 0, progress: bool = False) -> EncodeResult:
+    """Compress a shape — a mesh file (trimesh reads it) or ``(vertices, faces)``, a ``.npy`` file or a
+    3-D array (bool/integer occupancy, nonzero inside; or float signed distance, negative inside) —
+    as an occupancy network, and report on it (``metrics["iou"]`` at the file's grid).
+
+    ``size`` is a mesh's default decoding grid (its longest side; 128 unless given); ``max_bytes``
+    picks the highest quality level whose file fits (bisection over levels, up to three encodes)."""
+    if quality not in QUALITY_LEVELS:
+        raise ValueError(f"quality must be one of {QUALITY_LEVELS}")
+    signal = load_shape(source, side=size)
+    options = dict(model=model, steps=iterations, device=resolve_device(device), seed=seed, progress=progress)
+    if max_bytes is None:
+        return encode_signal(signal, quality=quality, **options)
+    if not max_bytes > 0:
+        raise ValueError("the byte budget must be positive")
+    return encode_level_within_rate(lambda level: encode_signal(signal, quality=level, **options),
+                                    max_bytes, size_of=lambda result: result.bytes)
+
+
+def decode(data: bytes, scale: float | None = None, size: tuple[int, ...] | None = None, *, device: str = "cpu",
+           max_samples: int = DEFAULT_MAX_SAMPLES, max_macs: int = DEFAULT_MAX_MACS,
+           max_memory_bytes: int = DEFAULT_MAX_MEMORY_BYTES):
+    """Decode a file of any kind: an image's pixels (``size = (width, height)``) or a ``Volume``
+    (``size = (N,)`` for the longest side, or three sides)."""
+    limits = DecodeLimits(max_samples, max_macs, max_memory_bytes)
+    return _decode(data, scale, size, device=resolve_device(device), limits=limits)
+
+
+def read_kind(data: bytes) -> str:
+    """What a bitstream holds ("image" or "volume"), from its validated header."""
+    return read_bitstream(data).kind.name.lower()
+
+
+def decode_volume(data: bytes, size: int | tuple[int, int, int] | None = None, *, scale: float | None = None,
+                  device: str = "cpu", max_samples: int = DEFAULT_MAX_SAMPLES, max_macs: int = DEFAULT_MAX_MACS,
+                  max_memory_bytes: int = DEFAULT_MAX_MEMORY_BYTES) -> Volume:
+    """Decode a shape on a grid of ``size`` (the longest side, or three sides; default the coded
+    grid) or ``scale`` times the coded grid; the ``Volume`` gives ``occupancy`` and ``mesh()``
+    (marching cubes, in the source's coordinates). Limits as for ``decode_image``."""
+    limits = DecodeLimits(max_samples, max_macs, max_memory_bytes)
+    size = (size,) if isinstance(size, int) else size
+    return _decode(data, scale, size, device=resolve_device(device), limits=limits, expect=SignalKind.VOLUME)
 
 
 def encode_image(source: ImageSource, **options) -> bytes:

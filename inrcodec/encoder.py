@@ -20,31 +20,30 @@ from .bitstream import Bitstream, write_bitstream
 from .decoder import coded_groups, context_model, decode
 from .entropy import encode_groups, payload_bytes, push_groups
 from .entropy.latents import encode_latents
-from .errors import LimitError
-from .fit import optimize, psnr_from_mse
+from .errors import InputError, LimitError
+from .fit import optimize
 from .metrics import bits_per_pixel
 from .latent_fit import fit_latent_model
 from .models import REGISTRY, LatentImage, build_model
-from .presets import DEFAULT_MODEL, DEFAULT_QUALITY, DEFAULT_STEPS, batch_samples, model_config, schedules
-from .presets import rate_weight as level_rate_weight
+from .presets import DEFAULT_MODEL, DEFAULT_QUALITY, schedules
 from .quant.qat import fine_tune, quantize, search_steps
 from .render import DecodeLimits
-from .signals import GridObjective, signal_type
+from .signals import SignalKind, signal_type
 from .signals.image import ImageSignal
 
 @dataclass(frozen=True)
 class EncodeResult:
     data: bytes
-    width: int
-    height: int
-    channels: int
+    kind: str  # "image" or "volume"
+    geometry: dict  # the header's geometry fields
     model: str
     quality: int
     rate_weight: float  # λ the file was coded with (the level's, or what --bpp found)
     config: dict
-    psnr: float  # dB, decoded bitstream vs input (over the known pixels when a mask was given)
-    ssim: float | None  # whole picture; None with a mask (unknown pixels have no truth) or below 7×7
-    fitted_psnr: float  # dB, the float network before quantization (what coding cost)
+    metrics: dict  # measured on the decoder's output of ``data``: image psnr (dB) and ssim (None with a
+    # mask or below 7×7); volume iou (at the header's grid, against the source's inside test)
+    fitted: dict  # the float network before quantization, on the fit's own measure (what coding cost):
+    # image psnr (dB), volume accuracy (share of the fit's evaluation points classified right)
     seconds: float
 
     @property
@@ -52,28 +51,63 @@ class EncodeResult:
         return len(self.data)
 
     @property
+    def width(self) -> int:
+        return self.geometry["width"]
+
+    @property
+    def height(self) -> int:
+        return self.geometry["height"]
+
+    @property
+    def channels(self) -> int:
+        return self.geometry["channels"]
+
+    @property
+    def psnr(self) -> float:
+        return self.metrics["psnr"]
+
+    @property
+    def ssim(self) -> float | None:
+        return self.metrics["ssim"]
+
+    @property
+    def iou(self) -> float:
+        return self.metrics["iou"]
+
+    @property
+    def fitted_psnr(self) -> float:
+        return self.fitted["psnr"]
+
+    @property
     def bpp(self) -> float:
         return bits_per_pixel(len(self.data), self.width, self.height)
 
     def summary(self) -> dict:
-        """The machine-readable summary printed by ``inrcodec encode --json``."""
-        fields = asdict(self)
-        fields.pop("data")
-        return {"bpp": self.bpp, "bytes": self.bytes, **fields}
+        """The machine-readable summary printed by ``inrcodec encode --json``: the file's size, the
+        kind's geometry and measures, how it was coded."""
+        rate = {"bpp": self.bpp} if self.kind == "image" else {}
+        return {"kind": self.kind, "bytes": self.bytes, **rate, **self.geometry, **self.metrics,
+                **{f"fitted_{name}": value for name, value in self.fitted.items()},
+                "model": self.model, "quality": self.quality, "rate_weight": self.rate_weight,
+                "config": self.config, "seconds": self.seconds}
 
 
-def encode_signal(signal: ImageSignal, *, quality: int = DEFAULT_QUALITY, model: str = DEFAULT_MODEL,
-                  steps: int = DEFAULT_STEPS, device: torch.device = torch.device("cpu"),
+def encode_signal(signal, *, quality: int = DEFAULT_QUALITY, model: str = DEFAULT_MODEL,
+                  steps: int | None = None, device: torch.device = torch.device("cpu"),
                   seed: int = 0, progress: bool = False, known: np.ndarray | None = None,
                   rate_weight: float | None = None, overrides: dict | None = None) -> EncodeResult:
-    """Fit, quantize and code ``signal``; ``known`` (bool, H×W) restricts the fit to those pixels.
-    ``rate_weight`` replaces the level's λ (rate control uses it); ``overrides`` replaces fields of
-    the level's model config (the lever benchmark uses it)."""
+    """Fit, quantize and code ``signal`` (an image or a volume: ``signals``); ``steps`` defaults to
+    the kind's; ``known`` (bool, H×W) restricts an image's fit to those pixels. ``rate_weight``
+    replaces the level's λ (rate control uses it); ``overrides`` replaces fields of the level's
+    model config (the lever benchmark uses it)."""
     start = time.perf_counter()
     entry, kind = REGISTRY[model], signal_type(signal.kind)
     geometry = signal.geometry
     sides = kind.sides(geometry)
-    config = dataclasses.replace(model_config(model, quality, sides, kind.channels(geometry)), **(overrides or {}))
+    steps = kind.default_steps if steps is None else steps
+    if not entry.weight_only and signal.kind != SignalKind.IMAGE:
+        raise InputError(f"the {model} model codes images only; choose sl2a or a baseline for {kind.name}s")
+    config = dataclasses.replace(kind.model_config(model, quality, geometry), **(overrides or {}))
     try:  # a file the decoders would refuse with their default limits is not worth fitting
         DecodeLimits().check(kind.render_plan(config, geometry, sides))
     except LimitError as error:
@@ -86,45 +120,44 @@ def encode_signal(signal: ImageSignal, *, quality: int = DEFAULT_QUALITY, model:
         torch.manual_seed(seed)
         network = build_model(config)
     generator = torch.Generator(device=device).manual_seed(seed)
-    rate_weight = level_rate_weight(model, quality) if rate_weight is None else rate_weight
+    rate_weight = kind.rate_weight(model, quality) if rate_weight is None else rate_weight
     options = dict(rate_weight=rate_weight, steps=steps, learning_rate=entry.learning_rate, generator=generator,
                    progress=progress, label=f"q{quality}")
     if isinstance(network, LatentImage):
-        headers, payload, latent_ranges, fitted_psnr = _code_latent_model(network, signal, known, **options)
+        headers, payload, latent_ranges, fitted = _code_latent_model(network, signal, known, **options)
     else:
-        objective = kind.objective(signal, generator.device, batch_samples(math.prod(sides)), generator, known)
-        headers, payload, latent_ranges, fitted_psnr = _code_weight_model(network, objective, **options)
+        headers, payload, latent_ranges, fitted = _code_weight_model(
+            network, kind.objective(signal, generator, known), **options)
     stream = Bitstream(signal.kind, geometry, entry.id, config, tuple(headers), payload,
                        latent_ranges=tuple(latent_ranges))
     data = write_bitstream(stream)
 
-    quality_db, similarity = kind.measure(signal, decode(data, expect=signal.kind), known)
-    return EncodeResult(
-        data=data, width=geometry.width, height=geometry.height, channels=geometry.channels,
-        model=model, quality=quality, rate_weight=rate_weight, config=asdict(config), psnr=quality_db,
-        ssim=similarity,
-        fitted_psnr=fitted_psnr, seconds=time.perf_counter() - start)
+    metrics = kind.measure(signal, decode(data, expect=signal.kind), known)
+    return EncodeResult(data=data, kind=kind.name, geometry=asdict(geometry), model=model, quality=quality,
+                        rate_weight=rate_weight, config=asdict(config), metrics=metrics, fitted=fitted,
+                        seconds=time.perf_counter() - start)
 
 
-def _code_weight_model(network, objective: GridObjective, *, rate_weight: float, steps: int,
+def _code_weight_model(network, objective, *, rate_weight: float, steps: int,
                        learning_rate: float, generator: torch.Generator, progress: bool, label: str):
     """Weight-only networks: fit, search a step per weight group, quantization-aware fine-tuning,
-    quantize. Returns (group headers, payload, latent ranges (none), PSNR of the float fit)."""
-    samples = math.prod(objective.shape)
+    quantize. Returns (group headers, payload, latent ranges (none), the float fit's measure)."""
+    samples = objective.samples
     fit_schedule, tune_schedule = schedules(steps, learning_rate)
 
     def float_loss(_step: int):
         mse = objective.loss(network)
         return mse, mse.detach()
 
-    optimize(network.parameters(), float_loss, fit_schedule, label=f"fit {label}", progress=progress)
-    fitted_psnr = psnr_from_mse(objective.full_mse(network))
-    step_indices = search_steps(network, objective.full_mse, samples, rate_weight)
+    optimize(network.parameters(), float_loss, fit_schedule, label=f"fit {label}", progress=progress,
+             describe=objective.describe)
+    fitted = objective.fit_measure(network)
+    step_indices = search_steps(network, objective.distortion, samples, rate_weight)
     if tune_schedule.steps:
         fine_tune(network, objective.loss, step_indices, samples, rate_weight,
-                  tune_schedule, generator=generator, progress=progress)
+                  tune_schedule, generator=generator, progress=progress, describe=objective.describe)
     headers, integers = quantize(network, step_indices)
-    return headers, encode_groups(integers, coded_groups(headers, [len(q) for q in integers])), [], fitted_psnr
+    return headers, encode_groups(integers, coded_groups(headers, [len(q) for q in integers])), [], fitted
 
 
 def _code_latent_model(network: LatentImage, signal: ImageSignal, known, *, rate_weight: float, steps: int,
@@ -139,7 +172,7 @@ def _code_latent_model(network: LatentImage, signal: ImageSignal, known, *, rate
     coder = constriction.stream.stack.AnsCoder()
     encode_latents(coder, latents, ranges, context)  # pushed first: popped after the weights
     push_groups(coder, integers, coded_groups(headers, [len(q) for q in integers]))
-    return headers, payload_bytes(coder), ranges, fitted_psnr
+    return headers, payload_bytes(coder), ranges, {"psnr": fitted_psnr}
 
 
 __all__ = ["EncodeResult", "encode_signal"]

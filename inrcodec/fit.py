@@ -33,13 +33,19 @@ def psnr_from_mse(mse: float) -> float:
     return -10 * math.log10(max(mse, 1e-12))
 
 
+def psnr_postfix(mse: float) -> dict:
+    return {"psnr": f"{psnr_from_mse(mse):.2f} dB"}
+
+
 def optimize(parameters: Iterable, loss_and_mse: Callable[[int], tuple],
              schedule: Schedule, *, label: str, progress: bool,
-             monitor: Callable[[int], None] | None = None) -> float:
+             monitor: Callable[[int], None] | None = None,
+             describe: Callable[[float], dict] = psnr_postfix) -> float:
     """Run ``schedule.steps`` Adam steps on ``loss_and_mse(step) -> (loss, mse)``; returns the last
     MSE seen (on the training batch). ``parameters`` are tensors, or groups ``{"params": [...],
     "lr_scale": k}`` whose learning rate is k times the schedule's. ``monitor(steps_done)``, if
-    given, is called at every progress refresh (benchmarks use it to record learning curves)."""
+    given, is called at every progress refresh (benchmarks use it to record learning curves);
+    ``describe(mse)`` gives the progress bar's figures (PSNR unless the objective is not an MSE)."""
     parameters = list(parameters)
     groups = parameters if parameters and isinstance(parameters[0], dict) else [{"params": parameters}]
     optimizer = torch.optim.Adam([{"params": list(g["params"]), "lr_scale": g.get("lr_scale", 1.0)} for g in groups],
@@ -56,7 +62,7 @@ def optimize(parameters: Iterable, loss_and_mse: Callable[[int], tuple],
             optimizer.step()
             if (step + 1) % REFRESH_EVERY == 0 or step + 1 == schedule.steps:
                 last_mse = float(mse)
-                bar.set_postfix(psnr=f"{psnr_from_mse(last_mse):.2f} dB")
+                bar.set_postfix(**describe(last_mse))
                 bar.update((step + 1) - bar.n)
                 if monitor is not None:
                     monitor(step + 1)

@@ -124,6 +124,44 @@ def model_config(model: str, level: int, sides: tuple[int, ...], channels: int) 
     return config_class.sized_for(sl2a.parameter_count(), len(sides), channels, max(sides))
 
 
+@dataclass(frozen=True)
+class VolumePreset:
+    """One quality level for shapes: an SL²A network of 3 inputs (its size sets the file's) and the
+    rate weight λ (cross-entropy per kilobyte)."""
+
+    level: int
+    width: int
+    degree: int
+    rate_weight: float
+    hidden_layers: int = 2
+
+
+VOLUME_PRESETS = (
+    VolumePreset(1, width=24, degree=16, rate_weight=4e-3),
+    VolumePreset(2, width=32, degree=16, rate_weight=3e-3),
+    VolumePreset(3, width=40, degree=24, rate_weight=2e-3),
+    VolumePreset(4, width=48, degree=24, rate_weight=1.5e-3),
+    VolumePreset(5, width=64, degree=32, rate_weight=1e-3),
+    VolumePreset(6, width=80, degree=32, rate_weight=7e-4),
+    VolumePreset(7, width=96, degree=48, rate_weight=5e-4),
+)
+VOLUME_DEFAULT_STEPS = 4000
+VOLUME_BATCH_SAMPLES = 1 << 14
+
+
+def volume_config(model: str, level: int, side: int) -> ModelConfig:
+    """The network of family ``model`` that quality ``level`` uses for a shape whose default grid has
+    ``side`` samples along its longest axis: SL²A at the level's size, or the widest baseline of no
+    more parameters."""
+    if model == "latent":
+        raise ValueError("the latent-grid model codes images only; choose sl2a or a baseline for shapes")
+    chosen = VOLUME_PRESETS[level - 1]
+    sl2a = Sl2aConfig(3, 1, width=chosen.width, degree=chosen.degree, hidden_layers=chosen.hidden_layers)
+    if model == "sl2a":
+        return sl2a
+    return REGISTRY[model].config_class.sized_for(sl2a.parameter_count(), 3, 1, side)
+
+
 def float_fit_schedule(steps: int, learning_rate: float) -> Schedule:
     """The float fit: from ``learning_rate``, decayed 100× over ``steps``."""
     return Schedule(steps, learning_rate, learning_rate / 100)

@@ -43,10 +43,11 @@ def encode_latent_at_rate(encode_with: Callable[[float], EncodeResult], target_b
     return min((result for _, result in tried), key=lambda r: abs(math.log(r.bpp / target_bpp)))
 
 
-def encode_level_within_rate(encode_at: Callable[[int], EncodeResult], target_bpp: float) -> EncodeResult:
-    """The highest quality level whose file is at most ``target_bpp`` (level 1 if none is), by
-    bisection (rates rise with the level); levels whose files would be too costly to decode
-    (``LimitError``) count as too large."""
+def encode_level_within_rate(encode_at: Callable[[int], EncodeResult], target: float,
+                             size_of: Callable[[EncodeResult], float] = lambda result: result.bpp) -> EncodeResult:
+    """The highest quality level whose file's ``size_of`` (bpp unless told) is at most ``target``
+    (level 1 if none is), by bisection (sizes rise with the level); levels whose files would be too
+    costly to decode (``LimitError``) count as too large."""
     results: dict[int, EncodeResult] = {}
 
     def at(index: int) -> EncodeResult:
@@ -56,7 +57,7 @@ def encode_level_within_rate(encode_at: Callable[[int], EncodeResult], target_bp
 
     def fits(index: int) -> bool:
         try:
-            return at(index).bpp <= target_bpp
+            return size_of(at(index)) <= target
         except LimitError:
             if index == 0:
                 raise

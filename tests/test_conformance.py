@@ -7,6 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
+import trimesh
 from PIL import Image
 
 import inrcodec
@@ -14,9 +15,12 @@ from inrcodec.bitstream import READABLE_VERSIONS, build_model_on_meta, read_bits
 from inrcodec.decoder import decode_network, decode_symbols
 from inrcodec.signals import SignalKind
 from inrcodec.signals.image import image_render_plan, render_image
+from inrcodec.signals.volume import VOLUME
 
 FOLDER = Path(__file__).resolve().parents[1] / "bitstreams" / "conformance"
 BITSTREAMS = sorted(FOLDER.glob("*.inr"))
+IMAGES = [path for path in BITSTREAMS if read_bitstream(path.read_bytes()).kind == SignalKind.IMAGE]
+VOLUMES = [path for path in BITSTREAMS if read_bitstream(path.read_bytes()).kind == SignalKind.VOLUME]
 
 
 def test_conformance_files_cover_every_signal_kind_and_every_readable_version():
@@ -35,7 +39,7 @@ def test_conformance_file_decodes_to_its_exact_weights_and_latents(path):
     assert [grid.tolist() for grid in latents] == expected.get("latents", [])
 
 
-@pytest.mark.parametrize("path", BITSTREAMS, ids=lambda p: p.name)
+@pytest.mark.parametrize("path", IMAGES, ids=lambda p: p.name)
 @pytest.mark.parametrize("scale", [1, 2])
 def test_conformance_file_decodes_to_its_expected_picture(path, scale):
     expected_path = path.with_suffix(".png") if scale == 1 else path.with_name(f"{path.stem}_x2.png")
@@ -45,7 +49,7 @@ def test_conformance_file_decodes_to_its_expected_picture(path, scale):
     assert np.abs(decoded.astype(np.int64) - expected).max() <= 1
 
 
-@pytest.mark.parametrize("path", BITSTREAMS, ids=lambda p: p.name)
+@pytest.mark.parametrize("path", IMAGES, ids=lambda p: p.name)
 def test_float32_rendering_is_within_one_level_of_float64(path):
     """The bound FORMAT.md states for renders on other machines: float32 against a float64 reference
     of the same exact weights, at ×1 and ×3."""
@@ -58,3 +62,29 @@ def test_float32_rendering_is_within_one_level_of_float64(path):
         single = render_image(network, stream.geometry, plan).astype(np.int64)
         double = render_image(reference, stream.geometry, plan, dtype=torch.float64).astype(np.int64)
         assert np.abs(single - double).max() <= 1
+
+
+@pytest.mark.parametrize("path", VOLUMES, ids=lambda p: p.name)
+@pytest.mark.parametrize("scale", [1, 2])
+def test_volume_conformance_file_decodes_to_its_expected_occupancy(path, scale):
+    """Every sample as expected, but for those whose float64 logit is within float32 rounding of 0
+    (FORMAT.md: the sign of such a sample may differ between conforming decoders)."""
+    stream = read_bitstream(path.read_bytes())
+    expected = np.load(path.with_suffix(".npy") if scale == 1 else path.with_name(f"{path.stem}_x2.npy"))
+    decoded = inrcodec.decode_volume(path.read_bytes(), scale=scale)
+    assert decoded.occupancy.shape == expected.shape
+    shape = decoded.occupancy.shape
+    reference = VOLUME.render(decode_network(stream).double(), stream.geometry,
+                              VOLUME.render_plan(stream.config, stream.geometry, shape))
+    undecided = np.abs(reference.logits) < 1e-4
+    assert undecided.mean() < 0.01
+    assert np.array_equal(decoded.occupancy[~undecided], expected[~undecided])
+
+
+@pytest.mark.parametrize("path", VOLUMES, ids=lambda p: p.name)
+def test_volume_conformance_file_decodes_to_its_expected_mesh(path):
+    expected = trimesh.load(path.with_suffix(".ply"), force="mesh", process=False)
+    vertices, faces = inrcodec.decode_volume(path.read_bytes()).mesh()
+    assert abs(len(faces) - len(expected.faces)) <= 0.01 * len(expected.faces)
+    assert np.allclose(vertices.min(axis=0), expected.vertices.min(axis=0), atol=1e-3)
+    assert np.allclose(vertices.max(axis=0), expected.vertices.max(axis=0), atol=1e-3)

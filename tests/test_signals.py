@@ -34,10 +34,10 @@ def test_the_grid_objective_batches_index_the_same_samples_on_three_axes():
         batches = torch.stack([objective.loss(network) for _ in range(400)]).mean()
         points = objective.grid.points()
         direct = ((network.forward_points(points) - target.reshape(-1, 1)) ** 2).mean()
-    assert objective.full_mse(network) == pytest.approx(float(direct), rel=1e-5)
+    assert objective.distortion(network) == pytest.approx(float(direct), rel=1e-5)
     assert float(batches) == pytest.approx(float(direct), rel=0.05)
     shuffled = GridObjective(target.flip(0), batch_samples=None, generator=generator)
-    assert shuffled.full_mse(network) != pytest.approx(float(direct), rel=1e-3)  # the check can fail
+    assert shuffled.distortion(network) != pytest.approx(float(direct), rel=1e-3)  # the check can fail
 
 
 def test_presets_size_networks_from_any_number_of_axes():

@@ -39,7 +39,7 @@ def main(argv=None) -> None:
 
     def run(make):
         network = fit_network(make, objective.loss, steps)
-        return sum(p.numel() for p in network.parameters()), psnr_from_mse(objective.full_mse(network))
+        return sum(p.numel() for p in network.parameters()), psnr_from_mse(objective.distortion(network))
 
     base = dict(in_features=2, out_features=3, hidden_layers=3)
     lines = [f"Run: {describe('benchmarks.experiments.ablations', argv)}; "

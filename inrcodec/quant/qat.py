@@ -22,7 +22,7 @@ from torch.func import functional_call
 
 from ..bitstream import GroupHeader
 from ..entropy import MAX_ABS_LIMIT
-from ..fit import Schedule, optimize
+from ..fit import Schedule, optimize, psnr_postfix
 from ..models import CoordinateNetwork, Grid
 from .groups import group_values, weight_groups
 from .rate import best_scale_index, laplace_bits
@@ -46,7 +46,7 @@ def _group_bits(integers: np.ndarray) -> float:
 
 
 @torch.no_grad()
-def search_steps(model: CoordinateNetwork, full_mse: Callable[[CoordinateNetwork], float],
+def search_steps(model: CoordinateNetwork, distortion: Callable[[CoordinateNetwork], float],
                  pixels: int, rate_weight: float, frozen: frozenset[int] = frozenset()) -> list[int]:
     """Pick a step index per group minimising MSE + λ·bits/pixels of the quantized network; the
     groups numbered in ``frozen`` keep their float weights throughout (their indices are returned as
@@ -74,12 +74,12 @@ def search_steps(model: CoordinateNetwork, full_mse: Callable[[CoordinateNetwork
         load(number, step_from_index(indices[number]))
     for moves in ((-8, -6, -4, -2, 2, 4, 6, 8, 12), (-1, 1)):
         for number in searched:
-            best = (full_mse(model) + rate_weight * sum(bits) / pixels, indices[number], bits[number])
+            best = (distortion(model) + rate_weight * sum(bits) / pixels, indices[number], bits[number])
             for move in moves:
                 index = min(MAX_STEP_INDEX, max(floors[number], indices[number] + move))
                 load(number, step_from_index(index))
                 trial_bits = _group_bits(_integers(original[number], index))
-                cost = full_mse(model) + rate_weight * (sum(bits) - bits[number] + trial_bits) / pixels
+                cost = distortion(model) + rate_weight * (sum(bits) - bits[number] + trial_bits) / pixels
                 if cost < best[0]:
                     best = (cost, index, trial_bits)
             _, indices[number], bits[number] = best
@@ -95,7 +95,7 @@ def _spread(values: torch.Tensor) -> float:
 
 def fine_tune(model: CoordinateNetwork, loss: Loss, step_indices: list[int], pixels: int,
               rate_weight: float, schedule: Schedule, *, generator: torch.Generator,
-              progress: bool) -> float:
+              progress: bool, describe: Callable[[float], dict] = psnr_postfix) -> float:
     """Quantization-aware fine-tuning: noise for the first half of the steps, then straight-through
     rounding. Returns the last training MSE."""
     groups = weight_groups(model)
@@ -122,7 +122,8 @@ def fine_tune(model: CoordinateNetwork, loss: Loss, step_indices: list[int], pix
         mse = loss(lambda grid: functional_call(model, quantized, (grid,)))
         return mse + rate_weight * rate / pixels, mse.detach()
 
-    return optimize(model.parameters(), loss_and_mse, schedule, label="fine-tune", progress=progress)
+    return optimize(model.parameters(), loss_and_mse, schedule, label="fine-tune", progress=progress,
+                    describe=describe)
 
 
 @torch.no_grad()

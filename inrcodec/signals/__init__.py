@@ -6,8 +6,9 @@ and its metrics (``SignalType``). The encoder, decoder, bitstream and presets di
 
 from .base import GridObjective, SignalKind, SignalType, cell_centres, sample_grid
 from .image import IMAGE
+from .volume import VOLUME
 
-SIGNAL_TYPES: dict[SignalKind, SignalType] = {entry.kind: entry for entry in (IMAGE,)}
+SIGNAL_TYPES: dict[SignalKind, SignalType] = {entry.kind: entry for entry in (IMAGE, VOLUME)}
 
 
 def signal_type(kind: SignalKind) -> SignalType:

@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 import torch
 
+from ..fit import psnr_from_mse, psnr_postfix
 from ..models import CoordinateNetwork, Grid, ModelConfig
 from ..render import RenderPlan
 
@@ -17,6 +18,7 @@ class SignalKind(IntEnum):
     """Stable ids, written in every bitstream's header."""
 
     IMAGE = 1
+    VOLUME = 2
 
 
 def cell_centres(count: int, device=None, dtype: torch.dtype = torch.float32) -> torch.Tensor:
@@ -42,6 +44,21 @@ class SignalType:
         """Values per sample: the network's outputs."""
         raise NotImplementedError
 
+    default_steps: int  # optimizer steps of an encode unless the caller says otherwise
+
+    def model_config(self, model: str, level: int, geometry) -> ModelConfig:
+        """The network of family ``model`` that quality ``level`` uses for this geometry (presets)."""
+        raise NotImplementedError
+
+    def rate_weight(self, model: str, level: int) -> float:
+        """λ of quality ``level``: distortion per unit of the objective's ``samples`` bits."""
+        raise NotImplementedError
+
+    def objective(self, signal, generator: torch.Generator, known: np.ndarray | None = None):
+        """What a weight-only fit minimises: ``loss(model)`` on a batch (differentiable),
+        ``distortion(model)`` on a fixed set (the step search), ``samples`` (the rate's unit)."""
+        raise NotImplementedError
+
     def check_model(self, geometry, config: ModelConfig) -> None:
         """Refuse (``BitstreamError``) a header whose network cannot render this geometry."""
         raise NotImplementedError
@@ -58,8 +75,9 @@ class SignalType:
         """The normative decode: the network on the plan's grid, converted to the kind's samples."""
         raise NotImplementedError
 
-    def measure(self, signal, decoded, known: np.ndarray | None) -> tuple[float, float | None]:
-        """(PSNR dB, SSIM or None) of a decode against the signal (over ``known`` samples only)."""
+    def measure(self, signal, decoded, known: np.ndarray | None) -> dict:
+        """The kind's measures of a decode against the signal (image: PSNR dB and SSIM, over
+        ``known`` samples only; volume: IoU)."""
         raise NotImplementedError
 
 
@@ -84,6 +102,7 @@ class GridObjective:
         count = len(self.candidates)
         self.batch_samples = batch_samples if batch_samples and batch_samples < count else None
         self.generator = generator
+        self.samples = int(np.prod(shape))  # the rate's unit: λ weighs bits per pixel
 
     def _mean_over_known(self, squared: torch.Tensor) -> torch.Tensor:
         if self.weights is None:
@@ -100,6 +119,13 @@ class GridObjective:
         batch = Grid(self.grid.axes, torch.stack(torch.unravel_index(flat, self.shape), dim=-1))
         return torch.mean((model(batch) - self.target.reshape(-1, self.target.shape[-1])[flat]) ** 2)
 
+    describe = staticmethod(psnr_postfix)  # the progress bar's figures from a batch's loss
+
+    def fit_measure(self, model: CoordinateNetwork) -> dict:
+        """The float fit's quality before quantization: its PSNR over every (known) sample."""
+        return {"psnr": psnr_from_mse(self.distortion(model))}
+
     @torch.no_grad()
-    def full_mse(self, model: CoordinateNetwork) -> float:
+    def distortion(self, model: CoordinateNetwork) -> float:
+        """MSE over every (known) sample."""
         return float(self._mean_over_known((model(self.grid) - self.target) ** 2))

@@ -15,6 +15,7 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 from ..errors import BitstreamError, InputError, LimitError
 from ..metrics import psnr, ssim
 from ..models import CoordinateNetwork, ModelConfig
+from ..presets import DEFAULT_STEPS, batch_samples, model_config, rate_weight
 from ..render import RenderPlan, plan_render, render_tiles
 from .base import GridObjective, SignalKind, SignalType, cell_centres
 
@@ -164,6 +165,8 @@ def output_size(geometry: ImageGeometry, scale: float | None,
     if scale is not None and size is not None:
         raise InputError("give either a scale or a size, not both")
     if size is not None:
+        if len(size) != 2:
+            raise InputError(f"an image's size is WIDTHxHEIGHT, not {'x'.join(map(str, size))}")
         width, height = size
         if width < 1 or height < 1:
             raise InputError(f"output size {width}x{height} must be positive")
@@ -219,6 +222,14 @@ class ImageType(SignalType):
     name = "image"
     geometry_class = ImageGeometry
 
+    default_steps = DEFAULT_STEPS
+
+    def model_config(self, model: str, level: int, geometry: ImageGeometry) -> ModelConfig:
+        return model_config(model, level, self.sides(geometry), geometry.channels)
+
+    def rate_weight(self, model: str, level: int) -> float:
+        return rate_weight(model, level)
+
     def sides(self, geometry: ImageGeometry) -> tuple[int, int]:
         return (geometry.height, geometry.width)
 
@@ -246,14 +257,15 @@ class ImageType(SignalType):
     def render(self, network: CoordinateNetwork, geometry: ImageGeometry, plan: RenderPlan) -> np.ndarray:
         return render_image(network, geometry, plan)
 
-    def objective(self, signal: ImageSignal, device, batch_samples: int | None, generator: torch.Generator,
+    def objective(self, signal: ImageSignal, generator: torch.Generator,
                   known: np.ndarray | None = None) -> GridObjective:
-        return GridObjective(signal.target(device), batch_samples, generator, known)
+        return GridObjective(signal.target(generator.device), batch_samples(signal.geometry.pixels), generator, known)
 
-    def measure(self, signal: ImageSignal, decoded: np.ndarray, known: np.ndarray | None):
+    def measure(self, signal: ImageSignal, decoded: np.ndarray, known: np.ndarray | None) -> dict:
         if known is None:
-            return psnr(signal.pixels, decoded), ssim(signal.pixels, decoded)
-        return psnr(signal.pixels[known], decoded[known]), None  # unknown pixels have no truth
+            return {"psnr": psnr(signal.pixels, decoded), "ssim": ssim(signal.pixels, decoded)}
+        # unknown pixels have no truth
+        return {"psnr": psnr(signal.pixels[known], decoded[known]), "ssim": None}
 
 
 IMAGE = ImageType()

@@ -1,0 +1,256 @@
+"""Volumes: a 3-D shape coded as an occupancy field (logit > 0 inside), fitted on points and rendered
+on any N0×N1×N2 grid, from which marching cubes gives a mesh in the source's coordinates.
+
+The network sees normalized coordinates in [-1, 1]³; the header records, per axis, the affine map
+back to the source (``source = offset + half · u``): a mesh's bounding box centred with its longest
+side 1.8 (DESIGN §5), or an occupancy grid's voxel indices. Reading meshes and grids (trimesh,
+NumPy files) lives in ``inrcodec.shapes``; the inside test of meshes (libigl's fast winding numbers,
+so scans with holes work) is imported only by the encoder.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Callable
+
+import numpy as np
+import torch
+
+from ..errors import BitstreamError, InputError, LimitError
+from ..models import CoordinateNetwork, Grid, ModelConfig
+from ..presets import VOLUME_BATCH_SAMPLES, VOLUME_DEFAULT_STEPS, VOLUME_PRESETS, volume_config
+from ..render import RenderPlan, plan_render, render_tiles
+from .base import SignalKind, SignalType, cell_centres
+
+MAX_VOLUME_SIDE = 4096
+DEFAULT_MESH_SIDE = 128  # a mesh's default decoding grid (--size N changes it, at encode or decode)
+FIELD_BYTES_PER_SAMPLE = 12  # float32 logits + marching cubes' working arrays, per grid sample
+
+
+@dataclass(frozen=True)
+class VolumeGeometry:
+    """What a volume bitstream records: the default grid (samples along x, y, z) and, per axis, the
+    map from the network's [-1, 1] to source coordinates."""
+
+    size_x: int
+    size_y: int
+    size_z: int
+    offset_x: float
+    offset_y: float
+    offset_z: float
+    half_x: float
+    half_y: float
+    half_z: float
+
+    @property
+    def sides(self) -> tuple[int, int, int]:
+        return (self.size_x, self.size_y, self.size_z)
+
+    @property
+    def offsets(self) -> np.ndarray:
+        return np.array([self.offset_x, self.offset_y, self.offset_z])
+
+    @property
+    def halves(self) -> np.ndarray:
+        return np.array([self.half_x, self.half_y, self.half_z])
+
+    def validate(self) -> None:
+        if not all(1 <= side <= MAX_VOLUME_SIDE for side in self.sides):
+            raise LimitError(f"volume grid {'x'.join(map(str, self.sides))} is outside 1..{MAX_VOLUME_SIDE} per side")
+        if not all(math.isfinite(v) for v in (*self.offsets, *self.halves)) or not all(self.halves > 0):
+            raise BitstreamError("corrupt bitstream: the volume's coordinate map is not finite and positive")
+
+
+@dataclass(frozen=True)
+class VolumeSignal:
+    """A shape to code: its geometry and, in normalized coordinates, an inside test and a way to
+    draw points on (or next to) its surface. ``voxel`` is the spacing of the source's own grid in
+    normalized units (0 for meshes), below which training points are not spread."""
+
+    geometry: VolumeGeometry
+    inside: Callable[[np.ndarray], np.ndarray]  # (N, 3) float64 -> (N,) bool
+    surface_points: Callable[[int, np.random.Generator], np.ndarray]  # count, rng -> (count, 3)
+    voxel: float = 0.0
+    kind = SignalKind.VOLUME
+
+    def occupancy(self, sides: tuple[int, int, int]) -> np.ndarray:
+        """The inside test at the cell centres of a grid of ``sides``, as a bool array."""
+        axes = [cell_centres(n, dtype=torch.float64).numpy() for n in sides]
+        out = np.empty(sides, dtype=bool)
+        for i, x in enumerate(axes[0]):  # one slab at a time: bounded memory at any size
+            y, z = np.meshgrid(axes[1], axes[2], indexing="ij")
+            points = np.stack([np.full(y.size, x), y.ravel(), z.ravel()], axis=1)
+            out[i] = self.inside(points).reshape(sides[1], sides[2])
+        return out
+
+
+@dataclass(frozen=True)
+class Volume:
+    """A decoded volume: the network's logits on a grid (> 0 inside) and the map to source
+    coordinates."""
+
+    logits: np.ndarray  # (nx, ny, nz) float32
+    geometry: VolumeGeometry
+
+    @property
+    def occupancy(self) -> np.ndarray:
+        return self.logits > 0
+
+    def mesh(self) -> tuple[np.ndarray, np.ndarray]:
+        """``(vertices (V, 3) float64 in source coordinates, faces (F, 3) int64)`` of the surface
+        logit = 0, by marching cubes (none if the grid holds no surface)."""
+        from skimage.measure import marching_cubes
+
+        field = np.nan_to_num(self.logits, nan=-1.0)  # a hostile file's NaN counts as outside
+        if not (field.max() > 0 > field.min()):
+            return np.zeros((0, 3)), np.zeros((0, 3), dtype=np.int64)
+        vertices, faces, _, _ = marching_cubes(field, level=0.0, allow_degenerate=False)
+        sides = np.array(field.shape)
+        normalized = (2 * vertices.astype(np.float64) + 1) / sides - 1  # voxel index -> cell centre in [-1, 1]
+        # marching cubes orients faces for a field rising outward; ours rises inward
+        return self.geometry.offsets + self.geometry.halves * normalized, faces[:, ::-1].astype(np.int64)
+
+
+def point_grid(points: torch.Tensor) -> Grid:
+    """Scattered points as a ``Grid`` (each point its own coordinate per axis), so every network
+    evaluates them through its usual interface."""
+    index = torch.arange(points.shape[0], device=points.device)
+    return Grid(tuple(points[:, i].contiguous() for i in range(points.shape[1])),
+                torch.stack([index] * points.shape[1], dim=-1))
+
+
+class PointObjective:
+    """Binary cross-entropy of a network's logits against the occupancy of points: half drawn next
+    to the surface (Gaussian offsets of two widths, where the decision boundary is learnt), half
+    uniform over the cube. The pool is labelled once; each step draws a batch from it."""
+
+    POOL = 1 << 20
+    EVALUATION = 1 << 16
+    SURFACE_WIDTHS = (0.02, 0.005)  # std of the offsets from the surface, normalized units
+    samples = 8192  # the rate term's unit: λ is cross-entropy per kilobyte
+
+    def __init__(self, signal: VolumeSignal, batch_samples: int, generator: torch.Generator, seed: int):
+        rng = np.random.default_rng(seed)
+        near = self.POOL // 2
+        points = [signal.surface_points(near, rng)]
+        widths = np.repeat(self.SURFACE_WIDTHS, [near - near // 2, near // 2])
+        points[0] = points[0] + rng.normal(size=(near, 3)) * np.maximum(widths, signal.voxel / 2)[:, None]
+        points.append(rng.uniform(-1, 1, (self.POOL - near, 3)))
+        pool = np.clip(np.concatenate(points), -1, 1)
+        device = generator.device
+        self.points = torch.from_numpy(pool.astype(np.float32)).to(device)
+        self.labels = torch.from_numpy(signal.inside(pool).astype(np.float32)).to(device)[:, None]
+        if not 0 < float(self.labels.mean()) < 1:
+            raise InputError("the shape has no inside (or no outside) in its bounding box: nothing to code")
+        evaluation = torch.randperm(self.POOL, generator=generator, device=device)[:self.EVALUATION]
+        self.evaluation = (point_grid(self.points[evaluation]), self.labels[evaluation])
+        self.batch_samples = batch_samples
+        self.generator = generator
+
+    def loss(self, model: CoordinateNetwork) -> torch.Tensor:
+        picks = torch.randint(0, self.POOL, (self.batch_samples,), generator=self.generator,
+                              device=self.generator.device)
+        return _cross_entropy(model(point_grid(self.points[picks])), self.labels[picks])
+
+    @torch.no_grad()
+    def distortion(self, model: CoordinateNetwork) -> float:
+        """Cross-entropy on a fixed set of pool points (the step search compares on it)."""
+        grid, labels = self.evaluation
+        return float(_cross_entropy(model(grid), labels))
+
+    @torch.no_grad()
+    def fit_measure(self, model: CoordinateNetwork) -> dict:
+        """Share of the fixed evaluation points the float fit classifies right."""
+        grid, labels = self.evaluation
+        return {"accuracy": float(((model(grid) > 0).float() == labels).float().mean())}
+
+    @staticmethod
+    def describe(loss: float) -> dict:
+        return {"cross_entropy": f"{loss:.4f}"}
+
+
+def _cross_entropy(logits: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
+    return torch.nn.functional.binary_cross_entropy_with_logits(logits, labels)
+
+
+def iou(a: np.ndarray, b: np.ndarray) -> float:
+    """Intersection over union of two occupancy grids (1 when both are empty)."""
+    union = np.count_nonzero(a | b)
+    return 1.0 if union == 0 else float(np.count_nonzero(a & b) / union)
+
+
+def volume_shape(geometry: VolumeGeometry, scale: float | None, size: tuple[int, ...] | None) -> tuple[int, int, int]:
+    """Samples along x, y, z of a rendering: the coded grid, ``scale`` times it, or ``size`` (one
+    number for a cube of that side scaled to the coded grid's proportions, or three)."""
+    if scale is not None and size is not None:
+        raise InputError("give either a scale or a size, not both")
+    sides = geometry.sides
+    if size is not None:
+        if len(size) == 3:
+            shape = tuple(int(n) for n in size)
+        elif len(size) == 1:
+            shape = tuple(max(1, round(size[0] * n / max(sides))) for n in sides)
+        else:
+            raise InputError(f"a volume's size is N (the longest side) or three sides, not {size}")
+        if min(shape) < 1:
+            raise InputError(f"output size {'x'.join(map(str, shape))} must be positive")
+        return shape
+    if scale is not None:
+        if not (math.isfinite(scale) and scale > 0):
+            raise InputError(f"scale must be a positive number, not {scale}")
+        return tuple(max(1, round(n * scale)) for n in sides)
+    return sides
+
+
+class VolumeType(SignalType):
+    """Shapes: 3-D networks with one output, the occupancy logit; IoU is the measure."""
+
+    kind = SignalKind.VOLUME
+    name = "volume"
+    geometry_class = VolumeGeometry
+
+    default_steps = VOLUME_DEFAULT_STEPS
+
+    def model_config(self, model: str, level: int, geometry: VolumeGeometry) -> ModelConfig:
+        return volume_config(model, level, max(geometry.sides))
+
+    def rate_weight(self, model: str, level: int) -> float:
+        return VOLUME_PRESETS[level - 1].rate_weight
+
+    def objective(self, signal: VolumeSignal, generator: torch.Generator, known=None) -> PointObjective:
+        if known is not None:
+            raise InputError("a mask of known samples applies to images only")
+        return PointObjective(signal, VOLUME_BATCH_SAMPLES, generator, seed=generator.initial_seed())
+
+    def sides(self, geometry: VolumeGeometry) -> tuple[int, int, int]:
+        return geometry.sides
+
+    def channels(self, geometry: VolumeGeometry) -> int:
+        return 1
+
+    def check_model(self, geometry: VolumeGeometry, config: ModelConfig) -> None:
+        if config.in_features != 3 or config.out_features != 1 or config.signal_shape() is not None:
+            raise BitstreamError(f"corrupt bitstream: a {config.in_features}-D model with {config.out_features} "
+                                 "outputs cannot render a volume")
+
+    def output_shape(self, geometry: VolumeGeometry, scale, size) -> tuple[int, int, int]:
+        return volume_shape(geometry, scale, size)
+
+    def render_plan(self, config: ModelConfig, geometry: VolumeGeometry, shape: tuple[int, ...]) -> RenderPlan:
+        return plan_render(config, shape, math.prod(shape) * FIELD_BYTES_PER_SAMPLE)
+
+    @torch.no_grad()
+    def render(self, network: CoordinateNetwork, geometry: VolumeGeometry, plan: RenderPlan) -> Volume:
+        weight = next(network.parameters())  # float32 normatively; a float64 copy renders a reference
+        logits = np.empty(plan.shape, dtype=np.float32 if weight.dtype == torch.float32 else np.float64)
+        axes = tuple(cell_centres(n, weight.device, weight.dtype) for n in plan.shape)
+        for slices, tile in render_tiles(network, axes, plan):
+            logits[slices] = tile[..., 0].cpu().numpy()
+        return Volume(logits, geometry)
+
+    def measure(self, signal: VolumeSignal, decoded: Volume, known=None) -> dict:
+        return {"iou": iou(signal.occupancy(decoded.logits.shape), decoded.occupancy)}
+
+
+VOLUME = VolumeType()
