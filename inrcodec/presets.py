@@ -142,8 +142,8 @@ VOLUME_PRESETS = (
     VolumePreset(3, width=40, degree=24, rate_weight=2e-3),
     VolumePreset(4, width=48, degree=24, rate_weight=1.5e-3),
     VolumePreset(5, width=64, degree=32, rate_weight=1e-3),
-    VolumePreset(6, width=80, degree=32, rate_weight=7e-4),
-    VolumePreset(7, width=96, degree=48, rate_weight=5e-4),
+    VolumePreset(6, width=72, degree=32, rate_weight=7e-4),
+    VolumePreset(7, width=96, degree=40, rate_weight=5e-4),
 )
 VOLUME_DEFAULT_STEPS = 4000
 VOLUME_BATCH_SAMPLES = 1 << 14

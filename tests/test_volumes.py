@@ -151,3 +151,24 @@ def test_baseline_families_code_a_shape_through_the_same_path():
         result = inrcodec.encode_volume(torus_grid(16), quality=1, iterations=30, model=model)
         assert inrcodec.decode_volume(result.data).occupancy.shape == (16, 16, 16)
         assert result.config["in_features"] == 3 and result.model == model
+
+
+def test_coarse_to_fine_render_matches_the_exact_render(torus_file, monkeypatch):
+    import inrcodec.signals.volume as volume
+
+    fast = inrcodec.decode_volume(torus_file, size=64)
+    monkeypatch.setattr(volume, "COARSE_TO_FINE_FROM", 10 ** 6)  # every sample evaluated
+    exact = inrcodec.decode_volume(torus_file, size=64)
+    assert np.array_equal(fast.occupancy, exact.occupancy)
+    near = np.abs(exact.logits) < 1  # where the surface is, the values are the network's own
+    assert np.allclose(fast.logits[near], exact.logits[near], atol=1e-5)
+
+
+def test_work_near_the_surface_is_checked_against_the_limit_once_known(torus_file):
+    from inrcodec.bitstream import read_bitstream
+    from inrcodec.signals.volume import VOLUME
+
+    stream = read_bitstream(torus_file)
+    plan = VOLUME.render_plan(stream.config, stream.geometry, (64, 64, 64))
+    with pytest.raises(LimitError, match="near its surface"):
+        inrcodec.decode_volume(torus_file, size=64, max_macs=plan.macs)  # the lattice fits, the rest not

@@ -11,7 +11,7 @@ import torch
 
 from ..fit import psnr_from_mse, psnr_postfix
 from ..models import CoordinateNetwork, Grid, ModelConfig
-from ..render import RenderPlan
+from ..render import DecodeLimits, RenderPlan
 
 
 class SignalKind(IntEnum):
@@ -71,8 +71,9 @@ class SignalType:
     def render_plan(self, config: ModelConfig, geometry, shape: tuple[int, ...]) -> RenderPlan:
         raise NotImplementedError
 
-    def render(self, network: CoordinateNetwork, geometry, plan: RenderPlan) -> Any:
-        """The normative decode: the network on the plan's grid, converted to the kind's samples."""
+    def render(self, network: CoordinateNetwork, geometry, plan: RenderPlan, limits: DecodeLimits) -> Any:
+        """The normative decode: the network on the plan's grid, converted to the kind's samples
+        (``limits`` for renders whose work is only known part-way, once ``plan`` has been checked)."""
         raise NotImplementedError
 
     def measure(self, signal, decoded, known: np.ndarray | None) -> dict:

@@ -19,13 +19,18 @@ import torch
 
 from ..errors import BitstreamError, InputError, LimitError
 from ..models import CoordinateNetwork, Grid, ModelConfig
+from ..models.base import Ops
 from ..presets import VOLUME_BATCH_SAMPLES, VOLUME_DEFAULT_STEPS, VOLUME_PRESETS, volume_config
-from ..render import RenderPlan, plan_render, render_tiles
+from ..render import OUTPUT_OPS, DecodeLimits, RenderPlan, plan_render, render_tiles
 from .base import SignalKind, SignalType, cell_centres
 
 MAX_VOLUME_SIDE = 4096
+LATTICE_STRIDE = 4  # coarse-to-fine rendering: the network is first evaluated every 4th sample ...
+SETTLED_MARGIN = 8.0  # ... and a lattice cell whose corners' logits share a sign with |logit| ≥ 8 is filled
+INTERPOLATION_OPS = Ops(elementwise=12)  # per sample: three linear interpolations and the unsettled test
+COARSE_TO_FINE_FROM = 32  # grids with every side above this render coarse to fine; smaller ones exactly
 DEFAULT_MESH_SIDE = 128  # a mesh's default decoding grid (--size N changes it, at encode or decode)
-FIELD_BYTES_PER_SAMPLE = 12  # float32 logits + marching cubes' working arrays, per grid sample
+FIELD_BYTES_PER_SAMPLE = 16  # float32 logits, the interpolation's and marching cubes' working arrays
 
 
 @dataclass(frozen=True)
@@ -110,6 +115,35 @@ class Volume:
         normalized = (2 * vertices.astype(np.float64) + 1) / sides - 1  # voxel index -> cell centre in [-1, 1]
         # marching cubes orients faces for a field rising outward; ours rises inward
         return self.geometry.offsets + self.geometry.halves * normalized, faces[:, ::-1].astype(np.int64)
+
+
+def _lattice_sides(shape: tuple[int, ...]) -> tuple[int, ...]:
+    """Lattice points per axis: samples 0, 4, 8, … up to the first at or past the last sample (the
+    network is evaluated there even if it lies just outside the grid, so the lattice is uniform)."""
+    return tuple(-(-(n - 1) // LATTICE_STRIDE) + 1 for n in shape)
+
+
+def _touching_cells(n: int, cells: int) -> tuple[np.ndarray, np.ndarray]:
+    """For each of ``n`` samples along an axis, its lattice cell, and the cell before when the
+    sample lies on the lattice plane between the two."""
+    samples = np.arange(n)
+    low = np.minimum(samples // LATTICE_STRIDE, cells - 1)
+    on_plane = (samples % LATTICE_STRIDE == 0) & (samples > 0)
+    return low, np.where(on_plane, samples // LATTICE_STRIDE - 1, low)
+
+
+def _unsettled_samples(corners: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+    """Samples of the grid in (or on the boundary of) a lattice cell that is not settled — settled
+    means all 8 corner logits have one sign and are at least ``SETTLED_MARGIN`` from 0 — by an OR
+    over the cells each sample touches, one axis at a time."""
+    views = [corners[tuple(slice(o, o + m - 1) for o, m in zip(offsets, corners.shape))]
+             for offsets in np.ndindex(2, 2, 2)]
+    settled = (np.minimum.reduce(views) >= SETTLED_MARGIN) | (np.maximum.reduce(views) <= -SETTLED_MARGIN)
+    active = ~settled
+    for axis, n in enumerate(shape):
+        low, high = _touching_cells(n, active.shape[axis])
+        active = np.take(active, low, axis=axis) | np.take(active, high, axis=axis)
+    return active
 
 
 def point_grid(points: torch.Tensor) -> Grid:
@@ -238,15 +272,58 @@ class VolumeType(SignalType):
         return volume_shape(geometry, scale, size)
 
     def render_plan(self, config: ModelConfig, geometry: VolumeGeometry, shape: tuple[int, ...]) -> RenderPlan:
-        return plan_render(config, shape, math.prod(shape) * FIELD_BYTES_PER_SAMPLE)
+        """The exact render's plan, or for grids rendered coarse to fine the lattice's work and the
+        interpolation: the samples near the surface are counted once the lattice is known."""
+        full = plan_render(config, shape, math.prod(shape) * FIELD_BYTES_PER_SAMPLE)
+        if min(shape) <= COARSE_TO_FINE_FROM:
+            return full
+        lattice = plan_render(config, _lattice_sides(shape), 0)
+        return RenderPlan(shape, full.tile, lattice.ops + math.prod(shape) * INTERPOLATION_OPS, full.memory_bytes)
 
     @torch.no_grad()
-    def render(self, network: CoordinateNetwork, geometry: VolumeGeometry, plan: RenderPlan) -> Volume:
+    def render(self, network: CoordinateNetwork, geometry: VolumeGeometry, plan: RenderPlan,
+               limits: DecodeLimits = DecodeLimits()) -> Volume:
+        """The logits on the plan's grid, coarse to fine: exactly on a lattice of every
+        ``LATTICE_STRIDE``-th sample, then exactly at every sample of the lattice cells that might
+        hold surface — corners of both signs, or one within ``SETTLED_MARGIN`` of 0 — and by
+        trilinear interpolation of the corners elsewhere (FORMAT.md, *Volumes*). Most of a grid is
+        far from the surface, so a 256³ decode evaluates the network at a few percent of its
+        samples; the limits are checked again once the lattice says how many."""
         weight = next(network.parameters())  # float32 normatively; a float64 copy renders a reference
-        logits = np.empty(plan.shape, dtype=np.float32 if weight.dtype == torch.float32 else np.float64)
+        dtype = np.float32 if weight.dtype == torch.float32 else np.float64
         axes = tuple(cell_centres(n, weight.device, weight.dtype) for n in plan.shape)
-        for slices, tile in render_tiles(network, axes, plan):
-            logits[slices] = tile[..., 0].cpu().numpy()
+        if min(plan.shape) <= COARSE_TO_FINE_FROM:
+            logits = np.empty(plan.shape, dtype=dtype)
+            for slices, tile in render_tiles(network, axes, plan):
+                logits[slices] = tile[..., 0].cpu().numpy()
+            return Volume(logits, geometry)
+        sides = _lattice_sides(plan.shape)
+        lattice_axes = tuple(cell_centres(n, weight.device, weight.dtype)[:1] + 2 * LATTICE_STRIDE / n *
+                             torch.arange(m, device=weight.device, dtype=weight.dtype)
+                             for n, m in zip(plan.shape, sides))
+        lattice_plan = plan_render(network.config, sides, 0)
+        corners = np.empty(sides, dtype=dtype)
+        for slices, tile in render_tiles(network, lattice_axes, lattice_plan):
+            corners[slices] = tile[..., 0].cpu().numpy()
+        corners = np.nan_to_num(corners, nan=0.0, posinf=0.0, neginf=0.0)  # a hostile file's NaN is never settled
+        fine = torch.nn.functional.interpolate(torch.from_numpy(corners)[None, None],
+                                               size=tuple(LATTICE_STRIDE * (m - 1) + 1 for m in sides),
+                                               mode="trilinear", align_corners=True)[0, 0]
+        logits = np.ascontiguousarray(fine[tuple(slice(0, n) for n in plan.shape)].numpy())
+        active = _unsettled_samples(corners, plan.shape)
+        count = int(np.count_nonzero(active))
+        fine_ops = count * (network.config.point_ops() + OUTPUT_OPS)
+        if plan.macs + fine_ops.macs > limits.max_macs:
+            raise LimitError(f"decoding this file at {plan.size_label} needs {plan.macs + fine_ops.macs:.3g} "
+                             f"multiply-adds ({count} samples near its surface), over the limit of "
+                             f"{limits.max_macs:.3g} (raise it with --max-macs if you trust the file and can wait)")
+        flat = np.flatnonzero(active)
+        batch = max(1, math.prod(plan.tile))
+        for start in range(0, len(flat), batch):
+            chosen = flat[start:start + batch]
+            index = torch.from_numpy(np.stack(np.unravel_index(chosen, plan.shape), axis=-1)).to(weight.device)
+            values = network(Grid(axes, index))[:, 0]
+            logits.reshape(-1)[chosen] = values.cpu().numpy()
         return Volume(logits, geometry)
 
     def measure(self, signal: VolumeSignal, decoded: Volume, known=None) -> dict:
