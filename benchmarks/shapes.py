@@ -11,8 +11,9 @@ shape's longest side is 1.8), encode and decode seconds. Codecs:
 - the occupancy grid at 64³, 128³, 256³, bit-packed and zstd-compressed (level 19), upsampled by
   nearest neighbour for IoU at finer grids.
 
-    python -m benchmarks.shapes                       # every shape, levels 3 5 6, all codecs
-    python -m benchmarks.shapes --shapes bunny --levels 5 --models sl2a
+    python -m benchmarks.shapes                       # every shape: SL²A at levels 2 4 5 6, SIREN and
+                                                      # FINER at level 5, and every classic codec
+    python -m benchmarks.shapes --shapes bunny --levels 5 --baselines
 
 One worker per core; rows are appended to ``results/shapes.csv`` as they come (a rerun skips rows
 already there unless ``--fresh``), then the table, the RD plot and the pictures are written.
@@ -259,8 +260,9 @@ def write_pictures(shape: str, label: str) -> None:
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--shapes", nargs="+", default=list(SHAPES), choices=list(SHAPES))
-    parser.add_argument("--models", nargs="+", default=["sl2a", "siren", "finer"])
-    parser.add_argument("--levels", nargs="+", type=int, default=[3, 5, 6])
+    parser.add_argument("--levels", nargs="+", type=int, default=[2, 4, 5, 6], help="SL²A's levels")
+    parser.add_argument("--baselines", nargs="*", default=["siren", "finer"])
+    parser.add_argument("--baseline-levels", nargs="+", type=int, default=[5])
     parser.add_argument("--steps", type=int, default=None, help="optimizer steps (default: the codec's)")
     parser.add_argument("--no-classic", action="store_true", help="skip Draco, decimation and grids")
     parser.add_argument("--fresh", action="store_true", help="forget earlier rows of results/shapes.csv")
@@ -270,8 +272,9 @@ def main(argv: list[str] | None = None) -> None:
     if args.fresh and CSV.exists():
         CSV.unlink()
     done = {(r["shape"], r["codec"], r["setting"]) for r in read_rows()}
-    ours = [(shape, model, level, args.steps) for shape in args.shapes for model in args.models
-            for level in args.levels if (shape, f"inrcodec {model}", f"q{level}") not in done]
+    ours = [(shape, model, level, args.steps) for shape in args.shapes
+            for model, levels in [("sl2a", args.levels)] + [(name, args.baseline_levels) for name in args.baselines]
+            for level in levels if (shape, f"inrcodec {model}", f"q{level}") not in done]
     classic = [] if args.no_classic else [shape for shape in args.shapes
                                           if not any(key[0] == shape and key[1] == "draco" for key in done)]
     jobs = [("classic", shape) for shape in classic] + [("ours", job) for job in ours]

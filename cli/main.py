@@ -154,7 +154,7 @@ def encode(input_path, output, quality, bpp, max_bytes, grid_side, model, iters,
     if is_shape_path(input_path):
         if bpp is not None or mask is not None:
             raise InputError("--bpp and --mask apply to images; for a shape, use --bytes")
-        result = api.encode_volume(input_path, quality=quality, max_bytes=max_bytes, model=model or "sl2a",
+        result = api.encode_volume(input_path, quality=quality, max_bytes=max_bytes, model=model,
                                    size=grid_side, iterations=iters, device=device, seed=seed, progress=progress)
     else:
         if max_bytes is not None or grid_side is not None:

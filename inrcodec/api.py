@@ -52,7 +52,7 @@ def encode(source: ImageSource, *, quality: int = DEFAULT_QUALITY, bpp: float | 
     if isinstance(source, (str, os.PathLike)) and is_shape_path(source):
         if bpp is not None or mask is not None:
             raise ValueError("bpp and mask apply to images; a shape takes max_bytes (encode_volume)")
-        return encode_volume(source, quality=quality, model=model if model != DEFAULT_MODEL else "sl2a",
+        return encode_volume(source, quality=quality, model=None if model == DEFAULT_MODEL else model,
                              iterations=iterations, device=device, seed=seed, progress=progress)
     signal = load_image(source)
     known = None if mask is None else load_mask(mask, signal.geometry.height, signal.geometry.width)
@@ -75,7 +75,7 @@ ShapeSource = str | os.PathLike | np.ndarray | tuple  # a mesh or .npy path, a 3
 
 
 def encode_volume(source: ShapeSource, *, quality: int = DEFAULT_QUALITY, max_bytes: int | None = None,
-                  model: str = "sl2a", size: int | None = None, iterations: int | None = None,
+                  model: str | None = None, size: int | None = None, iterations: int | None = None,
                   device: str = "auto", seed: int = 0, progress: bool = False) -> EncodeResult:
     """Compress a shape — a mesh file (trimesh reads it) or ``(vertices, faces)``, a ``.npy`` file or a
     3-D array (bool/integer occupancy, nonzero inside; or float signed distance, negative inside) —

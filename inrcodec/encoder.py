@@ -25,7 +25,7 @@ from .fit import optimize
 from .metrics import bits_per_pixel
 from .latent_fit import fit_latent_model
 from .models import REGISTRY, LatentImage, build_model
-from .presets import DEFAULT_MODEL, DEFAULT_QUALITY, schedules
+from .presets import DEFAULT_QUALITY, schedules
 from .quant.qat import fine_tune, quantize, search_steps
 from .render import DecodeLimits
 from .signals import SignalKind, signal_type
@@ -92,16 +92,18 @@ class EncodeResult:
                 "config": self.config, "seconds": self.seconds}
 
 
-def encode_signal(signal, *, quality: int = DEFAULT_QUALITY, model: str = DEFAULT_MODEL,
+def encode_signal(signal, *, quality: int = DEFAULT_QUALITY, model: str | None = None,
                   steps: int | None = None, device: torch.device = torch.device("cpu"),
                   seed: int = 0, progress: bool = False, known: np.ndarray | None = None,
                   rate_weight: float | None = None, overrides: dict | None = None) -> EncodeResult:
     """Fit, quantize and code ``signal`` (an image or a volume: ``signals``); ``steps`` defaults to
-    the kind's; ``known`` (bool, H×W) restricts an image's fit to those pixels. ``rate_weight``
+    the kind's, and ``model`` the kind's default family; ``known`` (bool, H×W) restricts an image's fit to those pixels. ``rate_weight``
     replaces the level's λ (rate control uses it); ``overrides`` replaces fields of the level's
     model config (the lever benchmark uses it)."""
     start = time.perf_counter()
-    entry, kind = REGISTRY[model], signal_type(signal.kind)
+    kind = signal_type(signal.kind)
+    model = kind.default_model if model is None else model
+    entry = REGISTRY[model]
     geometry = signal.geometry
     sides = kind.sides(geometry)
     steps = kind.default_steps if steps is None else steps

@@ -11,6 +11,7 @@ from click.testing import CliRunner
 import inrcodec
 from inrcodec.cli.main import main
 from inrcodec.errors import InputError, LimitError
+from inrcodec.models import WEIGHT_ONLY_MODELS
 from inrcodec.shapes import load_shape
 from inrcodec.signals.volume import iou
 
@@ -146,11 +147,11 @@ def test_latent_model_is_refused_for_shapes():
         inrcodec.encode_volume(torus_grid(8), model="latent", iterations=2)
 
 
-def test_baseline_families_code_a_shape_through_the_same_path():
-    for model in ("siren", "finer", "relu_pe"):
-        result = inrcodec.encode_volume(torus_grid(16), quality=1, iterations=30, model=model)
-        assert inrcodec.decode_volume(result.data).occupancy.shape == (16, 16, 16)
-        assert result.config["in_features"] == 3 and result.model == model
+@pytest.mark.parametrize("model", WEIGHT_ONLY_MODELS)
+def test_every_weight_only_family_codes_a_shape_through_the_same_path(model):
+    result = inrcodec.encode_volume(torus_grid(16), quality=1, iterations=10, model=model)
+    assert inrcodec.decode_volume(result.data).occupancy.shape == (16, 16, 16)
+    assert result.config["in_features"] == 3 and result.model == model
 
 
 def test_coarse_to_fine_render_matches_the_exact_render(torus_file, monkeypatch):

@@ -45,6 +45,7 @@ class SignalType:
         raise NotImplementedError
 
     default_steps: int  # optimizer steps of an encode unless the caller says otherwise
+    default_model: str  # the model family of an encode unless the caller says otherwise
 
     def model_config(self, model: str, level: int, geometry) -> ModelConfig:
         """The network of family ``model`` that quality ``level`` uses for this geometry (presets)."""

@@ -15,7 +15,7 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 from ..errors import BitstreamError, InputError, LimitError
 from ..metrics import psnr, ssim
 from ..models import CoordinateNetwork, ModelConfig
-from ..presets import DEFAULT_STEPS, batch_samples, model_config, rate_weight
+from ..presets import DEFAULT_MODEL, DEFAULT_STEPS, batch_samples, model_config, rate_weight
 from ..render import RenderPlan, plan_render, render_tiles
 from .base import GridObjective, SignalKind, SignalType, cell_centres
 
@@ -223,6 +223,7 @@ class ImageType(SignalType):
     geometry_class = ImageGeometry
 
     default_steps = DEFAULT_STEPS
+    default_model = DEFAULT_MODEL
 
     def model_config(self, model: str, level: int, geometry: ImageGeometry) -> ModelConfig:
         return model_config(model, level, self.sides(geometry), geometry.channels)

@@ -157,32 +157,42 @@ def point_grid(points: torch.Tensor) -> Grid:
 class PointObjective:
     """Binary cross-entropy of a network's logits against the occupancy of points: half drawn next
     to the surface (Gaussian offsets of two widths, where the decision boundary is learnt), half
-    uniform over the cube. The pool is labelled once; each step draws a batch from it."""
+    uniform over the cube. A pool is labelled at once and batches are drawn from it; every
+    ``POOL_STEPS`` batches the pool is drawn afresh, so that the fit sees millions of distinct
+    points in empty space (with one fixed pool, a thin shape such as the dragon grew "floaters" —
+    occupied blobs far from any surface — in the gaps between its uniform points)."""
 
     POOL = 1 << 20
+    POOL_STEPS = 1000
     EVALUATION = 1 << 16
     SURFACE_WIDTHS = (0.02, 0.005)  # std of the offsets from the surface, normalized units
     samples = 8192  # the rate term's unit: λ is cross-entropy per kilobyte
 
     def __init__(self, signal: VolumeSignal, batch_samples: int, generator: torch.Generator, seed: int):
-        rng = np.random.default_rng(seed)
-        near = self.POOL // 2
-        points = [signal.surface_points(near, rng)]
-        widths = np.repeat(self.SURFACE_WIDTHS, [near - near // 2, near // 2])
-        points[0] = points[0] + rng.normal(size=(near, 3)) * np.maximum(widths, signal.voxel / 2)[:, None]
-        points.append(rng.uniform(-1, 1, (self.POOL - near, 3)))
-        pool = np.clip(np.concatenate(points), -1, 1)
-        device = generator.device
-        self.points = torch.from_numpy(pool.astype(np.float32)).to(device)
-        self.labels = torch.from_numpy(signal.inside(pool).astype(np.float32)).to(device)[:, None]
+        self.signal, self.rng = signal, np.random.default_rng(seed)
+        self.batch_samples, self.generator = batch_samples, generator
+        self.points, self.labels = self._draw_pool()
         if not 0 < float(self.labels.mean()) < 1:
             raise InputError("the shape has no inside (or no outside) in its bounding box: nothing to code")
-        evaluation = torch.randperm(self.POOL, generator=generator, device=device)[:self.EVALUATION]
+        evaluation = torch.randperm(self.POOL, generator=generator, device=generator.device)[:self.EVALUATION]
         self.evaluation = (point_grid(self.points[evaluation]), self.labels[evaluation])
-        self.batch_samples = batch_samples
-        self.generator = generator
+        self.batches = 0
+
+    def _draw_pool(self) -> tuple[torch.Tensor, torch.Tensor]:
+        near = self.POOL // 2
+        widths = np.repeat(self.SURFACE_WIDTHS, [near - near // 2, near // 2])
+        offsets = self.rng.normal(size=(near, 3)) * np.maximum(widths, self.signal.voxel / 2)[:, None]
+        pool = np.concatenate([self.signal.surface_points(near, self.rng) + offsets,
+                               self.rng.uniform(-1, 1, (self.POOL - near, 3))])
+        pool = np.clip(pool, -1, 1)
+        device = self.generator.device
+        return (torch.from_numpy(pool.astype(np.float32)).to(device),
+                torch.from_numpy(self.signal.inside(pool).astype(np.float32)).to(device)[:, None])
 
     def loss(self, model: CoordinateNetwork) -> torch.Tensor:
+        if self.batches and self.batches % self.POOL_STEPS == 0:
+            self.points, self.labels = self._draw_pool()
+        self.batches += 1
         picks = torch.randint(0, self.POOL, (self.batch_samples,), generator=self.generator,
                               device=self.generator.device)
         return _cross_entropy(model(point_grid(self.points[picks])), self.labels[picks])
@@ -245,6 +255,7 @@ class VolumeType(SignalType):
     geometry_class = VolumeGeometry
 
     default_steps = VOLUME_DEFAULT_STEPS
+    default_model = "sl2a"  # the latent-grid model codes images only
 
     def model_config(self, model: str, level: int, geometry: VolumeGeometry) -> ModelConfig:
         return volume_config(model, level, max(geometry.sides))
