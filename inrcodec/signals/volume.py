@@ -157,33 +157,37 @@ def point_grid(points: torch.Tensor) -> Grid:
 class PointObjective:
     """Binary cross-entropy of a network's logits against the occupancy of points: half drawn next
     to the surface (Gaussian offsets of two widths, where the decision boundary is learnt), half
-    uniform over the cube. A pool is labelled at once and batches are drawn from it; every
+    uniform over the cube. A pool (16 points per sample of the default grid, 64 K to 1 M) is labelled at once and batches are drawn from it; every
     ``POOL_STEPS`` batches the pool is drawn afresh, so that the fit sees millions of distinct
     points in empty space (with one fixed pool, a thin shape such as the dragon grew "floaters" —
     occupied blobs far from any surface — in the gaps between its uniform points)."""
 
-    POOL = 1 << 20
+    POOL_PER_SAMPLE = 16  # pool points per sample of the default grid, between these bounds:
+    MIN_POOL, MAX_POOL = 1 << 16, 1 << 20
     POOL_STEPS = 1000
-    EVALUATION = 1 << 16
+    EVALUATION_SHARE = 16  # the fixed evaluation set is this fraction of the pool
     SURFACE_WIDTHS = (0.02, 0.005)  # std of the offsets from the surface, normalized units
     samples = 8192  # the rate term's unit: λ is cross-entropy per kilobyte
 
     def __init__(self, signal: VolumeSignal, batch_samples: int, generator: torch.Generator, seed: int):
         self.signal, self.rng = signal, np.random.default_rng(seed)
         self.batch_samples, self.generator = batch_samples, generator
+        samples = math.prod(signal.geometry.sides)
+        self.pool_size = min(self.MAX_POOL, max(self.MIN_POOL, self.POOL_PER_SAMPLE * samples))
         self.points, self.labels = self._draw_pool()
         if not 0 < float(self.labels.mean()) < 1:
             raise InputError("the shape has no inside (or no outside) in its bounding box: nothing to code")
-        evaluation = torch.randperm(self.POOL, generator=generator, device=generator.device)[:self.EVALUATION]
+        evaluation = torch.randperm(self.pool_size, generator=generator,
+                                    device=generator.device)[:self.pool_size // self.EVALUATION_SHARE]
         self.evaluation = (point_grid(self.points[evaluation]), self.labels[evaluation])
         self.batches = 0
 
     def _draw_pool(self) -> tuple[torch.Tensor, torch.Tensor]:
-        near = self.POOL // 2
+        near = self.pool_size // 2
         widths = np.repeat(self.SURFACE_WIDTHS, [near - near // 2, near // 2])
         offsets = self.rng.normal(size=(near, 3)) * np.maximum(widths, self.signal.voxel / 2)[:, None]
         pool = np.concatenate([self.signal.surface_points(near, self.rng) + offsets,
-                               self.rng.uniform(-1, 1, (self.POOL - near, 3))])
+                               self.rng.uniform(-1, 1, (self.pool_size - near, 3))])
         pool = np.clip(pool, -1, 1)
         device = self.generator.device
         return (torch.from_numpy(pool.astype(np.float32)).to(device),
@@ -193,7 +197,7 @@ class PointObjective:
         if self.batches and self.batches % self.POOL_STEPS == 0:
             self.points, self.labels = self._draw_pool()
         self.batches += 1
-        picks = torch.randint(0, self.POOL, (self.batch_samples,), generator=self.generator,
+        picks = torch.randint(0, self.pool_size, (self.batch_samples,), generator=self.generator,
                               device=self.generator.device)
         return _cross_entropy(model(point_grid(self.points[picks])), self.labels[picks])
 
