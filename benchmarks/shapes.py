@@ -115,7 +115,6 @@ def run_ours(job) -> dict:
     coarse = inrcodec.decode_volume(result.data, size=128)
     vertices, faces = fine.mesh()
     vertices = (vertices - reference.signal.geometry.offsets) / reference.signal.geometry.halves
-    np.save(RESULTS / "files" / f"{shape}_{model}_q{level}.npy", np.packbits(fine.occupancy))
     (RESULTS / "files" / f"{shape}_{model}_q{level}.inr").write_bytes(result.data)
     return dict(shape=shape, codec=f"inrcodec {model}", setting=f"q{level}", bytes=result.bytes,
                 iou_128=iou(coarse.occupancy, reference.occupancy[128]),
@@ -248,10 +247,12 @@ def write_pictures(shape: str, label: str) -> None:
     """Source (winding numbers) beside the decoded occupancy of ``label``'s file, both at 256³."""
     from PIL import Image
 
-    packed = RESULTS / "files" / f"{shape}_{label}.npy"
-    if not packed.exists():
+    import inrcodec
+
+    coded = RESULTS / "files" / f"{shape}_{label}.inr"
+    if not coded.exists():
         return
-    decoded = np.unpackbits(np.load(packed))[:256 ** 3].reshape((256,) * 3).astype(bool)
+    decoded = inrcodec.decode_volume(coded.read_bytes(), size=256).occupancy
     source = Reference(shape).occupancy[256]
     picture = np.concatenate([depth_picture(source), np.full((256, 8), 255, np.uint8), depth_picture(decoded)], axis=1)
     Image.fromarray(picture).save(RESULTS / f"shapes_{shape}_{label}.png")
