@@ -29,6 +29,9 @@ from pathlib import Path
 
 import numpy as np
 
+from inrcodec.shapes import sample_surface, triangle_areas
+from inrcodec.signals.volume import iou
+
 from .common import RESULTS, SHARED_DATA, run_description, run_in_workers
 
 SHAPES = {"bunny": "bunny/bun_zipper.ply", "armadillo": "armadillo/armadillo_50k_edgebreaker.obj",
@@ -77,27 +80,15 @@ class Reference:
         if not len(faces):
             return float("nan")
         rng = np.random.default_rng(0)
-        one = _surface_samples(vertices, faces, rng)
-        two = _surface_samples(self.vertices, self.faces, rng)
+        one = _surface_samples(vertices[faces], rng)
+        two = _surface_samples(self.vertices[self.faces], rng)
         to_source = igl.point_mesh_squared_distance(one, self.vertices, self.faces)[0]
         to_decoded = igl.point_mesh_squared_distance(two, vertices, faces)[0]
         return float((np.sqrt(to_source).mean() + np.sqrt(to_decoded).mean()) / 2)
 
 
-def _surface_samples(vertices, faces, rng) -> np.ndarray:
-    triangles = vertices[faces]
-    areas = np.linalg.norm(np.cross(triangles[:, 1] - triangles[:, 0], triangles[:, 2] - triangles[:, 0]), axis=1)
-    chosen = triangles[rng.choice(len(faces), CHAMFER_POINTS, p=areas / areas.sum())]
-    u, v = rng.random((2, CHAMFER_POINTS, 1))
-    flip = u + v > 1
-    u, v = np.where(flip, 1 - u, u), np.where(flip, 1 - v, v)
-    return chosen[:, 0] + u * (chosen[:, 1] - chosen[:, 0]) + v * (chosen[:, 2] - chosen[:, 0])
-
-
-def iou(a, b) -> float:
-    from inrcodec.signals.volume import iou as volume_iou
-
-    return volume_iou(a, b)
+def _surface_samples(triangles: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    return sample_surface(triangles, triangle_areas(triangles), CHAMFER_POINTS, rng)
 
 
 def run_ours(job) -> dict:

@@ -20,7 +20,7 @@ from inrcodec.device import DEVICE_CHOICES
 from inrcodec.errors import InputError
 from inrcodec.files import refuse_existing, write_atomically, write_bytes_atomically
 from inrcodec.models import MODEL_NAMES
-from inrcodec.presets import DEFAULT_MODEL, DEFAULT_QUALITY, DEFAULT_STEPS, QUALITY_LEVELS, VOLUME_DEFAULT_STEPS
+from inrcodec.presets import DEFAULT_QUALITY, DEFAULT_STEPS, QUALITY_LEVELS, VOLUME_DEFAULT_STEPS
 from inrcodec.shapes import SHAPE_SUFFIXES, is_shape_path, save_volume
 from inrcodec.signals.image import save_image
 from inrcodec.signals.volume import Volume
@@ -79,7 +79,7 @@ QUALITY_OPTION = click.option(
          "a higher level never gives a smaller file.")
 MODEL_OPTION = click.option(
     "--model", type=click.Choice(MODEL_NAMES),
-    help=f"latent (entropy-coded latent grids and a small synthesis network; the default for images), "
+    help="latent (entropy-coded latent grids and a small synthesis network; the default for images), "
          "sl2a (the weight-only SL²A-INR; the default for shapes) or a weight-only baseline (see "
          "README, Models).")
 ITERS_OPTION = click.option(
@@ -161,7 +161,7 @@ def encode(input_path, output, quality, bpp, max_bytes, grid_side, model, iters,
             raise InputError(f"--bytes and --size apply to shapes ({', '.join(SHAPE_SUFFIXES)}); "
                              "for an image, use --bpp")
         source = read_input(input_path) if input_path == "-" else input_path
-        result = api.encode(source, quality=quality, bpp=bpp, model=model or DEFAULT_MODEL, iterations=iters,
+        result = api.encode(source, quality=quality, bpp=bpp, model=model, iterations=iters,
                             device=device, seed=seed, mask=mask, progress=progress)
     if output == "-":
         click.get_binary_stream("stdout").write(result.data)

@@ -37,7 +37,7 @@ ImageSource = str | os.PathLike | np.ndarray | bytes  # a path, an array, or a f
 
 
 def encode(source: ImageSource, *, quality: int = DEFAULT_QUALITY, bpp: float | None = None,
-           model: str = DEFAULT_MODEL, iterations: int | None = None, device: str = "auto",
+           model: str | None = None, iterations: int | None = None, device: str = "auto",
            seed: int = 0, progress: bool = False, mask: ImageSource | None = None) -> EncodeResult:
     """Compress an image (a path, or a uint8/uint16 array ``(H, W[, C])``) and report on it; a path
     to a shape (``.ply .obj .off .stl .npy``) goes to ``encode_volume`` with the default options.
@@ -47,12 +47,13 @@ def encode(source: ImageSource, *, quality: int = DEFAULT_QUALITY, bpp: float | 
     five); for the weight-only models, the highest level within ``bpp`` (up to three encodes). With
     ``mask``
     (a picture or array of the image's size, white/nonzero = known), only the known pixels are
-    fitted and the network fills in the rest (inpainting).
+    fitted and the network fills in the rest (inpainting). ``model`` defaults to the kind's
+    (``latent`` for images, ``sl2a`` for shapes).
     """
     if isinstance(source, (str, os.PathLike)) and is_shape_path(source):
         if bpp is not None or mask is not None:
             raise ValueError("bpp and mask apply to images; a shape takes max_bytes (encode_volume)")
-        return encode_volume(source, quality=quality, model=None if model == DEFAULT_MODEL else model,
+        return encode_volume(source, quality=quality, model=model,
                              iterations=iterations, device=device, seed=seed, progress=progress)
     signal = load_image(source)
     known = None if mask is None else load_mask(mask, signal.geometry.height, signal.geometry.width)
@@ -65,7 +66,7 @@ def encode(source: ImageSource, *, quality: int = DEFAULT_QUALITY, bpp: float | 
         return encode_signal(signal, quality=quality, **options)
     if not bpp > 0:
         raise ValueError("the target bpp must be positive")
-    if not REGISTRY[model].weight_only:
+    if not REGISTRY[model or DEFAULT_MODEL].weight_only:
         return encode_latent_at_rate(
             lambda weight: encode_signal(signal, quality=quality, rate_weight=weight, **options), bpp)
     return encode_level_within_rate(lambda level: encode_signal(signal, quality=level, **options), bpp)

@@ -8,7 +8,6 @@ and the rate is their length: nothing reported here is an estimate.
 from __future__ import annotations
 
 import dataclasses
-import math
 import time
 from dataclasses import asdict, dataclass
 
@@ -20,7 +19,7 @@ from .bitstream import Bitstream, write_bitstream
 from .decoder import coded_groups, context_model, decode
 from .entropy import encode_groups, payload_bytes, push_groups
 from .entropy.latents import encode_latents
-from .errors import InputError, LimitError
+from .errors import LimitError
 from .fit import optimize
 from .metrics import bits_per_pixel
 from .latent_fit import fit_latent_model
@@ -28,7 +27,7 @@ from .models import REGISTRY, LatentImage, build_model
 from .presets import DEFAULT_QUALITY, schedules
 from .quant.qat import fine_tune, quantize, search_steps
 from .render import DecodeLimits
-from .signals import SignalKind, signal_type
+from .signals import signal_type
 from .signals.image import ImageSignal
 
 @dataclass(frozen=True)
@@ -107,8 +106,6 @@ def encode_signal(signal, *, quality: int = DEFAULT_QUALITY, model: str | None =
     geometry = signal.geometry
     sides = kind.sides(geometry)
     steps = kind.default_steps if steps is None else steps
-    if not entry.weight_only and signal.kind != SignalKind.IMAGE:
-        raise InputError(f"the {model} model codes images only; choose sl2a or a baseline for {kind.name}s")
     config = dataclasses.replace(kind.model_config(model, quality, geometry), **(overrides or {}))
     try:  # a file the decoders would refuse with their default limits is not worth fitting
         DecodeLimits().check(kind.render_plan(config, geometry, sides))

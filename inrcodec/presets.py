@@ -15,6 +15,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from .errors import InputError
 from .fit import Schedule
 from .models import REGISTRY, LatentConfig, ModelConfig, Sl2aConfig
 
@@ -154,7 +155,7 @@ def volume_config(model: str, level: int, side: int) -> ModelConfig:
     ``side`` samples along its longest axis: SL²A at the level's size, or the widest baseline of no
     more parameters."""
     if model == "latent":
-        raise ValueError("the latent-grid model codes images only; choose sl2a or a baseline for shapes")
+        raise InputError("the latent model codes images only; choose sl2a or a baseline for shapes")
     chosen = VOLUME_PRESETS[level - 1]
     sl2a = Sl2aConfig(3, 1, width=chosen.width, degree=chosen.degree, hidden_layers=chosen.hidden_layers)
     if model == "sl2a":

@@ -88,20 +88,30 @@ def mesh_signal(vertices: np.ndarray, faces: np.ndarray, side: int | None = None
     # normalize with the header's float32 map, so that decoded meshes land exactly where it says
     normalized = (vertices - geometry.offsets) / geometry.halves
     triangles = normalized[faces]
-    areas = np.linalg.norm(np.cross(triangles[:, 1] - triangles[:, 0], triangles[:, 2] - triangles[:, 0]), axis=1)
+    areas = triangle_areas(triangles)
     if not areas.sum() > 0:
         raise InputError("the mesh's triangles have no area")
 
     inside = mesh_inside(normalized, faces)
 
     def surface_points(count: int, rng: np.random.Generator) -> np.ndarray:
-        chosen = triangles[rng.choice(len(triangles), count, p=areas / areas.sum())]
-        u, v = rng.random((2, count, 1))
-        flip = (u + v) > 1  # fold the unit square onto the triangle: uniform over its area
-        u, v = np.where(flip, 1 - u, u), np.where(flip, 1 - v, v)
-        return chosen[:, 0] + u * (chosen[:, 1] - chosen[:, 0]) + v * (chosen[:, 2] - chosen[:, 0])
+        return sample_surface(triangles, areas, count, rng)
 
     return VolumeSignal(geometry, inside, surface_points)
+
+
+def triangle_areas(triangles: np.ndarray) -> np.ndarray:
+    """Areas of ``(F, 3, 3)`` triangles."""
+    return np.linalg.norm(np.cross(triangles[:, 1] - triangles[:, 0], triangles[:, 2] - triangles[:, 0]), axis=1) / 2
+
+
+def sample_surface(triangles: np.ndarray, areas: np.ndarray, count: int, rng: np.random.Generator) -> np.ndarray:
+    """``count`` points uniform over the area of ``(F, 3, 3)`` triangles whose areas are ``areas``."""
+    chosen = triangles[rng.choice(len(triangles), count, p=areas / areas.sum())]
+    u, v = rng.random((2, count, 1))
+    flip = (u + v) > 1  # fold the unit square onto the triangle: uniform over its area
+    u, v = np.where(flip, 1 - u, u), np.where(flip, 1 - v, v)
+    return chosen[:, 0] + u * (chosen[:, 1] - chosen[:, 0]) + v * (chosen[:, 2] - chosen[:, 0])
 
 
 def mesh_inside(vertices: np.ndarray, faces: np.ndarray):

@@ -10,6 +10,7 @@ so scans with holes work) is imported only by the encoder.
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 from typing import Callable
@@ -83,9 +84,10 @@ class VolumeSignal:
         """The inside test at the cell centres of a grid of ``sides``, as a bool array."""
         axes = [cell_centres(n, dtype=torch.float64).numpy() for n in sides]
         out = np.empty(sides, dtype=bool)
+        y, z = np.meshgrid(axes[1], axes[2], indexing="ij")
+        points = np.stack([np.zeros(y.size), y.ravel(), z.ravel()], axis=1)
         for i, x in enumerate(axes[0]):  # one slab at a time: bounded memory at any size
-            y, z = np.meshgrid(axes[1], axes[2], indexing="ij")
-            points = np.stack([np.full(y.size, x), y.ravel(), z.ravel()], axis=1)
+            points[:, 0] = x
             out[i] = self.inside(points).reshape(sides[1], sides[2])
         return out
 
@@ -104,7 +106,11 @@ class Volume:
 
     def mesh(self) -> tuple[np.ndarray, np.ndarray]:
         """``(vertices (V, 3) float64 in source coordinates, faces (F, 3) int64)`` of the surface
-        logit = 0, by marching cubes (none if the grid holds no surface)."""
+        logit = 0, by marching cubes (none if the grid holds no surface); computed once."""
+        return self._mesh
+
+    @functools.cached_property
+    def _mesh(self) -> tuple[np.ndarray, np.ndarray]:
         from skimage.measure import marching_cubes
 
         field = np.nan_to_num(self.logits, nan=-1.0)  # a hostile file's NaN counts as outside
