@@ -97,7 +97,7 @@ def mesh_signal(vertices: np.ndarray, faces: np.ndarray, side: int | None = None
     def surface_points(count: int, rng: np.random.Generator) -> np.ndarray:
         return sample_surface(triangles, areas, count, rng)
 
-    return VolumeSignal(geometry, inside, surface_points)
+    return VolumeSignal(geometry, inside, surface_points, distance=mesh_distance(normalized, faces))
 
 
 def triangle_areas(triangles: np.ndarray) -> np.ndarray:
@@ -125,6 +125,18 @@ def mesh_inside(vertices: np.ndarray, faces: np.ndarray):
         return np.asarray(winding) > 0.5
 
     return inside
+
+
+def mesh_distance(vertices: np.ndarray, faces: np.ndarray):
+    """Exact unsigned distance to a mesh's triangles, for points in its own frame (libigl)."""
+
+    def distance(points: np.ndarray) -> np.ndarray:
+        import igl
+
+        squared = igl.point_mesh_squared_distance(np.ascontiguousarray(points, dtype=np.float64), vertices, faces)[0]
+        return np.sqrt(np.asarray(squared))
+
+    return distance
 
 
 def grid_signal(grid: np.ndarray) -> VolumeSignal:

@@ -100,6 +100,26 @@ def test_files_of_the_other_kind_are_refused_with_one_line(tmp_path, torus_file,
         inrcodec.decode_image(torus_file)
 
 
+def test_mesh_points_get_soft_labels_that_follow_signed_distance_and_grid_points_hard_ones():
+    import torch
+
+    from inrcodec.signals.volume import PointObjective
+
+    sphere = trimesh.creation.icosphere(subdivisions=4, radius=1.0)
+    for signal, soft in ((load_shape((sphere.vertices, sphere.faces), side=16), True),
+                         (load_shape(torus_grid(16)), False)):
+        objective = PointObjective(signal, 64, torch.Generator().manual_seed(0), seed=0)
+        points, labels = objective.points.double().numpy(), objective.labels[:, 0].double().numpy()
+        inside = signal.inside(points)
+        assert ((labels > 0.5) == inside).all()
+        if not soft:
+            assert set(np.unique(labels)) == {0.0, 1.0}
+            continue
+        depth = np.where(inside, 1, -1) * signal.distance(points)
+        assert np.allclose(labels, 1 / (1 + np.exp(-depth / PointObjective.SOFTNESS)), atol=1e-4)  # points kept as float32
+        assert ((labels > 0.05) & (labels < 0.95)).mean() > 0.1  # the points next to the surface
+
+
 @pytest.mark.parametrize("vertices, faces, message", [
     (np.zeros((4, 3)), np.zeros((0, 3), dtype=int), "no triangles"),
     (np.array([[0, 0, 0], [1, 0, 0], [np.nan, 1, 0]]), np.array([[0, 1, 2]]), "NaN or infinite"),
