@@ -193,6 +193,7 @@ def write_report(command: list[str]) -> None:
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    import matplotlib.ticker
 
     rows = read_rows()
     shapes = [s for s in SHAPES if any(r["shape"] == s for r in rows)]
@@ -214,6 +215,9 @@ def write_report(command: list[str]) -> None:
             axis.plot(*zip(*points), marker="o", label=codec)
         axis.axvline(16, color="grey", linestyle=":", linewidth=1)
         axis.set_xscale("log")
+        axis.xaxis.set_major_locator(matplotlib.ticker.FixedLocator([1, 2, 4, 8, 16, 32, 64, 128]))
+        axis.xaxis.set_major_formatter(matplotlib.ticker.StrMethodFormatter("{x:g}"))
+        axis.xaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())
         axis.set_title(shape)
         axis.set_xlabel("KB")
         axis.set_ylabel("IoU at 256³")
