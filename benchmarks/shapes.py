@@ -248,7 +248,7 @@ def write_pictures(shape: str, label: str) -> None:
     coded = RESULTS / "files" / f"{shape}_{label}.inr"
     if not coded.exists():
         return
-    decoded = inrcodec.decode_volume(coded.read_bytes(), size=256).occupancy
+    decoded = inrcodec.decode_volume(coded.read_bytes(), size=256, max_macs=TRUSTED_MACS).occupancy
     source = Reference(shape).occupancy[256]
     picture = np.concatenate([depth_picture(source), np.full((256, 8), 255, np.uint8), depth_picture(decoded)], axis=1)
     Image.fromarray(picture).save(RESULTS / f"shapes_{shape}_{label}.png")
