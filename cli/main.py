@@ -20,7 +20,7 @@ from inrcodec.device import DEVICE_CHOICES
 from inrcodec.errors import InputError
 from inrcodec.files import refuse_existing, write_atomically, write_bytes_atomically
 from inrcodec.models import MODEL_NAMES
-from inrcodec.presets import DEFAULT_QUALITY, DEFAULT_STEPS, QUALITY_LEVELS, VOLUME_DEFAULT_STEPS
+from inrcodec.presets import DEFAULT_QUALITY, DEFAULT_STEPS, QUALITY_LEVELS, VOLUME_PRESETS
 from inrcodec.shapes import SHAPE_SUFFIXES, is_shape_path, save_volume
 from inrcodec.signals.image import save_image
 from inrcodec.signals.volume import Volume
@@ -85,7 +85,7 @@ MODEL_OPTION = click.option(
 ITERS_OPTION = click.option(
     "--iters", type=click.IntRange(min=1),
     help=f"Optimizer steps in all (fit, then quantization-aware fine-tuning) [default: {DEFAULT_STEPS} "
-         f"for images, {VOLUME_DEFAULT_STEPS} for shapes].")
+         f"for images; for shapes {VOLUME_PRESETS[0].steps}, {VOLUME_PRESETS[-1].steps} at the top quality levels].")
 FIT_DEVICE_OPTION = click.option(
     "--device", type=click.Choice(DEVICE_CHOICES), default="auto", show_default=True,
     help="Where to fit: auto takes a CUDA GPU when there is one.")

@@ -105,7 +105,7 @@ def encode_signal(signal, *, quality: int = DEFAULT_QUALITY, model: str | None =
     entry = REGISTRY[model]
     geometry = signal.geometry
     sides = kind.sides(geometry)
-    steps = kind.default_steps if steps is None else steps
+    steps = kind.default_steps(quality) if steps is None else steps
     config = dataclasses.replace(kind.model_config(model, quality, geometry), **(overrides or {}))
     try:  # a file the decoders would refuse with their default limits is not worth fitting
         DecodeLimits().check(kind.render_plan(config, geometry, sides))

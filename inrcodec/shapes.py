@@ -9,6 +9,7 @@ float grids signed distances (negative inside).
 
 from __future__ import annotations
 
+import functools
 import os
 from pathlib import Path
 
@@ -24,6 +25,7 @@ SHAPE_SUFFIXES = MESH_SUFFIXES + GRID_SUFFIXES
 NORMALIZED_SIDE = 1.8  # the longest side of a mesh's bounding box in the network's [-1, 1]³
 MAX_FACES = 1 << 24
 MAX_GRID_SAMPLES = 1 << 30  # 1024³
+COARSE_DISTANCE_NODES = 33  # per axis of the grid that bounds mesh distances from below (0.25 s on the armadillo)
 
 
 def is_shape_path(path: str | os.PathLike) -> bool:
@@ -128,13 +130,34 @@ def mesh_inside(vertices: np.ndarray, faces: np.ndarray):
 
 
 def mesh_distance(vertices: np.ndarray, faces: np.ndarray):
-    """Exact unsigned distance to a mesh's triangles, for points in its own frame (libigl)."""
+    """Unsigned distance to a mesh's triangles, for points in its own frame (libigl), exact up to
+    ``within`` and ``within`` beyond it. Points that a coarse grid of exact distances proves to be at
+    least ``within`` away (distance is 1-Lipschitz: d(p) ≥ d(node) − |p − node|) are not queried —
+    most of a uniform sample of the cube, where libigl's query is slowest: on the armadillo a pool's
+    uniform half took 3.7 s, its near-surface half 1.5 s."""
+    import igl
 
-    def distance(points: np.ndarray) -> np.ndarray:
-        import igl
-
+    def exact(points: np.ndarray) -> np.ndarray:
         squared = igl.point_mesh_squared_distance(np.ascontiguousarray(points, dtype=np.float64), vertices, faces)[0]
         return np.sqrt(np.asarray(squared))
+
+    spacing = 2 / (COARSE_DISTANCE_NODES - 1)
+
+    @functools.cache
+    def coarse() -> np.ndarray:
+        axis = np.linspace(-1, 1, COARSE_DISTANCE_NODES)
+        nodes = np.stack(np.meshgrid(axis, axis, axis, indexing="ij"), axis=-1).reshape(-1, 3)
+        return exact(nodes).reshape((COARSE_DISTANCE_NODES,) * 3)
+
+    def distance(points: np.ndarray, within: float = np.inf) -> np.ndarray:
+        if not np.isfinite(within):
+            return exact(points)
+        nodes = np.clip(np.rint((points + 1) / spacing), 0, COARSE_DISTANCE_NODES - 1).astype(np.int64)
+        bound = coarse()[tuple(nodes.T)] - np.linalg.norm(points - (nodes * spacing - 1), axis=1)
+        result = np.full(len(points), float(within))
+        near = bound < within
+        result[near] = np.minimum(exact(points[near]), within)
+        return result
 
     return distance
 

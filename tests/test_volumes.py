@@ -120,6 +120,16 @@ def test_mesh_points_get_soft_labels_that_follow_signed_distance_and_grid_points
         assert ((labels > 0.05) & (labels < 0.95)).mean() > 0.1  # the points next to the surface
 
 
+def test_mesh_distance_within_a_bound_is_the_exact_distance_clipped_to_it():
+    sphere = trimesh.creation.icosphere(subdivisions=3, radius=1.0)
+    distance = load_shape((sphere.vertices, sphere.faces), side=16).distance
+    points = np.random.default_rng(0).uniform(-1.2, 1.2, (4000, 3))  # some outside the cube
+    exact = distance(points)
+    for within in (0.01, 0.05, 0.3):
+        assert np.allclose(distance(points, within), np.minimum(exact, within), rtol=0, atol=1e-12)
+        assert 0 < (exact < within).mean() < 1
+
+
 @pytest.mark.parametrize("vertices, faces, message", [
     (np.zeros((4, 3)), np.zeros((0, 3), dtype=int), "no triangles"),
     (np.array([[0, 0, 0], [1, 0, 0], [np.nan, 1, 0]]), np.array([[0, 1, 2]]), "NaN or infinite"),

@@ -44,7 +44,10 @@ class SignalType:
         """Values per sample: the network's outputs."""
         raise NotImplementedError
 
-    default_steps: int  # optimizer steps of an encode unless the caller says otherwise
+    def default_steps(self, level: int) -> int:
+        """Optimizer steps of an encode at quality ``level`` unless the caller says otherwise."""
+        raise NotImplementedError
+
     default_model: str  # the model family of an encode unless the caller says otherwise
 
     def model_config(self, model: str, level: int, geometry) -> ModelConfig:

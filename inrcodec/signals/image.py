@@ -222,8 +222,10 @@ class ImageType(SignalType):
     name = "image"
     geometry_class = ImageGeometry
 
-    default_steps = DEFAULT_STEPS
     default_model = DEFAULT_MODEL
+
+    def default_steps(self, level: int) -> int:
+        return DEFAULT_STEPS
 
     def model_config(self, model: str, level: int, geometry: ImageGeometry) -> ModelConfig:
         return model_config(model, level, self.sides(geometry), geometry.channels)

@@ -21,7 +21,7 @@ import torch
 from ..errors import BitstreamError, InputError, LimitError
 from ..models import CoordinateNetwork, Grid, ModelConfig
 from ..models.base import Ops
-from ..presets import VOLUME_BATCH_SAMPLES, VOLUME_DEFAULT_STEPS, VOLUME_PRESETS, volume_config
+from ..presets import VOLUME_BATCH_SAMPLES, VOLUME_PRESETS, volume_config
 from ..render import OUTPUT_OPS, DecodeLimits, RenderPlan, plan_render, render_tiles
 from .base import SignalKind, SignalType, cell_centres
 
@@ -73,13 +73,14 @@ class VolumeSignal:
     """A shape to code: its geometry and, in normalized coordinates, an inside test and a way to
     draw points on (or next to) its surface. ``voxel`` is the spacing of the source's own grid in
     normalized units (0 for meshes), below which training points are not spread; ``distance`` is
-    the unsigned distance to the surface where the source defines one exactly (meshes)."""
+    the unsigned distance to the surface where the source defines one exactly (meshes): exact up to
+    its argument ``within``, ``within`` beyond."""
 
     geometry: VolumeGeometry
     inside: Callable[[np.ndarray], np.ndarray]  # (N, 3) float64 -> (N,) bool
     surface_points: Callable[[int, np.random.Generator], np.ndarray]  # count, rng -> (count, 3)
     voxel: float = 0.0
-    distance: Callable[[np.ndarray], np.ndarray] | None = None  # (N, 3) float64 -> (N,) float64
+    distance: Callable[..., np.ndarray] | None = None  # (N, 3) float64, within -> (N,) float64, ≤ within
     kind = SignalKind.VOLUME
 
     def occupancy(self, sides: tuple[int, int, int]) -> np.ndarray:
@@ -183,6 +184,7 @@ class PointObjective:
     EVALUATION_SHARE = 16  # the fixed evaluation set is this fraction of the pool
     SURFACE_WIDTHS = (0.02, 0.005)  # std of the offsets from the surface, normalized units
     SOFTNESS = 0.002  # soft labels' width, normalized units (a quarter of a 256³ grid's voxel)
+    SATURATION = 20  # labels of points this many widths from the surface are all sigmoid(±20) (1 − 2e-9)
     samples = 8192  # the rate term's unit: λ is cross-entropy per kilobyte
 
     def __init__(self, signal: VolumeSignal, batch_samples: int, generator: torch.Generator, seed: int):
@@ -209,7 +211,7 @@ class PointObjective:
         if self.signal.distance is None:
             labels = torch.from_numpy(inside.astype(np.float32))
         else:
-            depth = np.where(inside, 1.0, -1.0) * self.signal.distance(pool)
+            depth = np.where(inside, 1.0, -1.0) * self.signal.distance(pool, self.SATURATION * self.SOFTNESS)
             labels = torch.sigmoid(torch.from_numpy(depth / self.SOFTNESS)).float()
         device = self.generator.device
         return torch.from_numpy(pool.astype(np.float32)).to(device), labels.to(device)[:, None]
@@ -279,8 +281,10 @@ class VolumeType(SignalType):
     name = "volume"
     geometry_class = VolumeGeometry
 
-    default_steps = VOLUME_DEFAULT_STEPS
     default_model = "sl2a"  # the latent-grid model codes images only
+
+    def default_steps(self, level: int) -> int:
+        return VOLUME_PRESETS[level - 1].steps
 
     def model_config(self, model: str, level: int, geometry: VolumeGeometry) -> ModelConfig:
         return volume_config(model, level, max(geometry.sides))
