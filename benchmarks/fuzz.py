@@ -32,6 +32,7 @@ from inrcodec.models import REGISTRY
 from inrcodec.quant import weight_groups
 from inrcodec.signals import SignalKind
 from inrcodec.signals.image import ImageGeometry
+from inrcodec.signals.scene import DecodedScene, SceneGeometry, pack_occupancy
 from inrcodec.signals.volume import Volume, VolumeGeometry
 
 from .common import REPO, RESULTS, run_description
@@ -49,7 +50,8 @@ def largest_legal_seeds() -> list[bytes]:
     hidden layers within the decoder's parameter limit, SL²A also at the highest degree, the latent
     model at every field's maximum — with all weights (and latents) zero, as a 256×256 RGB image
     (over the fuzz run's work limit at its own size) and as a 16×16 one (within it, so that these
-    networks are built and rendered); and the weight-only ones as volumes of 64³ and 8³."""
+    networks are built and rendered); and the weight-only ones as volumes of 64³ and 8³, and as
+    scenes of 256² views with 96 samples per ray and 16² views with 16, every occupancy cell set."""
     seeds = []
     for side in (256, 16):
         for entry in REGISTRY.values():
@@ -60,21 +62,29 @@ def largest_legal_seeds() -> list[bytes]:
         for entry in (entry for entry in REGISTRY.values() if entry.weight_only):
             for config in _largest_configs(entry, side, in_features=3, out_features=1):
                 seeds.append(_zero_file(SignalKind.VOLUME, geometry, entry, config))
+    for side, samples in ((256, 96), (16, 16)):
+        geometry = SceneGeometry(side, side, samples, 8, float(side), 1.0, 5.0, 0.0, 0.0, 0.0, 1.0, 1.0, 1.0, 3.0, 1.0)
+        for entry in (entry for entry in REGISTRY.values() if entry.weight_only):
+            for config in _largest_configs(entry, side, in_features=3, out_features=4):
+                seeds.append(_zero_file(SignalKind.SCENE, geometry, entry, config,
+                                        side_data=pack_occupancy(np.ones((8, 8, 8), dtype=bool))))
     return seeds
 
 
-def _zero_file(kind, geometry, entry, config) -> bytes:
+def _zero_file(kind, geometry, entry, config, side_data: bytes = b"") -> bytes:
     groups = (GroupHeader(0),) * len(weight_groups(build_model_on_meta(config)))
     return write_bitstream(Bitstream(kind, geometry, entry.id, config, groups, b"",
-                                     latent_ranges=(0,) * len(config.latent_shapes())))
+                                     latent_ranges=(0,) * len(config.latent_shapes()), side_data=side_data))
 
 
 def decode_any(data: bytes) -> None:
     """Decode ``data`` under the fuzz run's limits, whatever it holds; a volume's mesh is extracted
-    too (marching cubes on whatever logits a hostile file yields)."""
+    too (marching cubes on whatever logits a hostile file yields), a scene renders one orbit view."""
     decoded = inrcodec.api.decode(data, max_samples=LIMITS["max_pixels"], max_macs=LIMITS["max_macs"])
     if isinstance(decoded, Volume):
         decoded.mesh()
+    elif isinstance(decoded, DecodedScene):
+        decoded.render(decoded.orbit(1))
 
 
 def _largest_configs(entry, side: int, in_features: int = 2, out_features: int = 3) -> list:

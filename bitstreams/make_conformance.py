@@ -7,7 +7,8 @@ decoding to its expected weights and picture, and that the tables keep every ent
 
 - ``conformance/v<N>_<name>.inr``: a bitstream; ``.png`` and ``_x2.png`` its decodes at ×1 and ×2
   (exact up to float rounding, see FORMAT.md), or for a volume ``.npy`` and ``_x2.npy`` its occupancy
-  grids and ``.ply`` its mesh; ``.weights.json`` the integers of every weight group (and latent
+  grids and ``.ply`` its mesh, or for a scene ``.npy`` and ``_x2.npy`` its views from two cameras of
+  its orbit (``DecodedScene.orbit(2)``) as uint8 arrays; ``.weights.json`` the integers of every weight group (and latent
   grid), which a decoder must reproduce exactly.
 - ``vectors/laplace_tables.json``: explicit frequency tables for a few (scale index, range) pairs
   and SHA-256 digests of the tables of every scale index at several ranges.
@@ -15,6 +16,7 @@ decoding to its expected weights and picture, and that the tables keep every ent
 
 import hashlib
 import json
+import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -25,6 +27,7 @@ import inrcodec
 from inrcodec.bitstream import FORMAT_VERSION, build_model_on_meta, read_bitstream
 from inrcodec.decoder import decode_symbols
 from inrcodec.entropy import MAX_SCALE_INDEX, MEAN_OFFSETS, laplace_frequencies
+from inrcodec.scenes import ball_scene
 from inrcodec.shapes import save_volume
 from inrcodec.signals.image import save_image
 
@@ -56,6 +59,11 @@ def volume_cases() -> dict[str, tuple[np.ndarray, str]]:
     x, y, z = np.meshgrid(centres, centres, centres, indexing="ij")
     torus = (np.hypot(x, y) - 0.55) ** 2 + z ** 2 < 0.3 ** 2
     return {"volume_torus_16": (torus, "sl2a")}
+
+
+def scene_orbit_views(data: bytes, scale: float) -> np.ndarray:
+    scene = inrcodec.decode_scene(data, scale=scale)
+    return scene.render(scene.orbit(2))
 
 
 def table_digest(max_abs: int) -> str:
@@ -106,6 +114,16 @@ def main() -> None:
             save_volume(inrcodec.decode_volume(data, scale=2), f"{stem}_x2.npy")
             save_volume(inrcodec.decode_volume(data), stem.with_suffix(".ply"))
             print(f"{stem.name}.inr: {len(data)} bytes")
+    stem = CONFORMANCE / f"v{FORMAT_VERSION}_scene_ball_16"
+    if not stem.with_suffix(".inr").exists():
+        with tempfile.TemporaryDirectory() as folder:
+            rgba, poses, focal = ball_scene(count=12, side=16)
+            np.savez(Path(folder) / "ball.npz", images_rgba=rgba, poses=poses, focal=focal)
+            data = inrcodec.encode_scene(Path(folder) / "ball.npz", quality=1, iterations=150, device="cpu").data
+        stem.with_suffix(".inr").write_bytes(data)
+        np.save(stem.with_suffix(".npy"), scene_orbit_views(data, 1))
+        np.save(f"{stem}_x2.npy", scene_orbit_views(data, 2))
+        print(f"{stem.name}.inr: {len(data)} bytes")
     for bitstream in sorted(CONFORMANCE.glob("*.inr")):
         weights = bitstream.with_suffix(".weights.json")
         if not weights.exists():

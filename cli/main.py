@@ -18,9 +18,10 @@ from inrcodec import CodecError, api
 from inrcodec.render import DEFAULT_MAX_MACS, DEFAULT_MAX_MEMORY_BYTES, DEFAULT_MAX_SAMPLES
 from inrcodec.device import DEVICE_CHOICES
 from inrcodec.errors import InputError
-from inrcodec.files import refuse_existing, write_atomically, write_bytes_atomically
+from inrcodec.files import refuse_existing, write_atomically, write_bytes_atomically, write_directory_atomically
 from inrcodec.models import MODEL_NAMES
 from inrcodec.presets import DEFAULT_QUALITY, DEFAULT_STEPS, QUALITY_LEVELS, VOLUME_PRESETS
+from inrcodec.scenes import is_scene_path, read_cameras, save_views
 from inrcodec.shapes import SHAPE_SUFFIXES, is_shape_path, save_volume
 from inrcodec.signals.image import save_image
 from inrcodec.signals.volume import Volume
@@ -106,7 +107,8 @@ def main():
     the picture. Decoding rebuilds the network and renders it at any resolution, so --scale 4
     gives a 4x larger picture straight from the bitstream. A 3-D shape (a mesh, or an occupancy
     grid in a .npy file) is coded the same way, as a network of its inside, and decodes to a mesh
-    or a grid of any size.
+    or a grid of any size; a scene (a folder of posed views with alpha, NeRF's Blender layout) as
+    a radiance field, which renders views from any camera at any size.
 
     \b
       inrcodec encode photo.png -o photo.inr -q 3
@@ -114,12 +116,14 @@ def main():
       inrcodec decode photo.inr --scale 4 -o photo_x4.png
       inrcodec encode bunny.ply -o bunny.inr
       inrcodec decode bunny.inr --size 256 -o bunny.obj
+      inrcodec encode lego/ -o lego.inr --holdout 10
+      inrcodec decode lego.inr --orbit 24 --scale 2 -o lego_views/
       inrcodec info photo.inr
     """
 
 
 @main.command()
-@click.argument("input_path", metavar="INPUT", type=click.Path(dir_okay=False))
+@click.argument("input_path", metavar="INPUT", type=click.Path())
 @click.option("-o", "--output", type=click.Path(dir_okay=False),
               help="Bitstream to write [default: INPUT with the suffix .inr].")
 @fit_options
@@ -131,7 +135,11 @@ def main():
               help="Shapes: the highest quality level whose file is at most this many bytes (up to 3 encodes).")
 @click.option("--size", "grid_side", type=click.IntRange(1, 4096),
               help="Shapes given as meshes: the grid a decode renders by default (its longest side) "
-                   "[default: 128]; any other can be asked for when decoding.")
+                   "[default: 128]; any other can be asked for when decoding. Scenes: train on views "
+                   "resized to this longer side [default: 100, or the views' own if smaller].")
+@click.option("--holdout", type=click.IntRange(min=0), default=0,
+              help="Scenes: keep every K-th view (0, K, 2K, …) out of training and report PSNR/SSIM "
+                   "on those [default: none held out; the report is then on training views].")
 @click.option("--seed", type=int, default=0, show_default=True,
               help="Random seed; on the CPU the same seed gives the same bytes.")
 @click.option("--mask", type=click.Path(dir_okay=False),
@@ -141,17 +149,25 @@ def main():
 @click.option("-f", "--force", is_flag=True, help="Overwrite OUTPUT if it exists.")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
 @reports_codec_errors
-def encode(input_path, output, quality, bpp, max_bytes, grid_side, model, iters, device, seed, mask, as_json,
-           force, quiet):
+def encode(input_path, output, quality, bpp, max_bytes, grid_side, holdout, model, iters, device, seed, mask,
+           as_json, force, quiet):
     """Compress INPUT into an .inr bitstream (-o - writes it to standard output, and the summary to
-    standard error): an image (PNG or anything Pillow reads; - for standard input) or a shape (a
+    standard error): an image (PNG or anything Pillow reads; - for standard input), a shape (a
     .ply, .obj, .off or .stl mesh, or a .npy grid: bool/integer occupancy, nonzero inside, or float
-    signed distance, negative inside)."""
+    signed distance, negative inside) or a scene (a folder with transforms_train.json and RGBA
+    views, or a .npz of images_rgba, poses and focal)."""
     output = output or output_beside(input_path, ".inr")
     if output != "-":
         refuse_existing(output, force=force)
     progress = not quiet and sys.stderr.isatty()
-    if is_shape_path(input_path):
+    if holdout and not is_scene_path(input_path):
+        raise InputError("--holdout applies to scenes (a folder or a .npz)")
+    if is_scene_path(input_path):
+        if bpp is not None or mask is not None or max_bytes is not None:
+            raise InputError("--bpp, --bytes and --mask do not apply to scenes; choose a quality level")
+        result = api.encode_scene(input_path, quality=quality, model=model, size=grid_side, holdout=holdout,
+                                  iterations=iters, device=device, seed=seed, progress=progress)
+    elif is_shape_path(input_path):
         if bpp is not None or mask is not None:
             raise InputError("--bpp and --mask apply to images; for a shape, use --bytes")
         result = api.encode_volume(input_path, quality=quality, max_bytes=max_bytes, model=model,
@@ -173,6 +189,9 @@ def encode(input_path, output, quality, bpp, max_bytes, grid_side, model, iters,
         if result.kind == "volume":
             grid = "x".join(str(result.geometry[f"size_{axis}"]) for axis in "xyz")
             measured = f"IoU {result.iou:.4f} at {grid}"
+        elif result.kind == "scene":
+            measured = (f"PSNR {result.psnr:.2f} dB, SSIM {result.ssim:.4f} on {result.metrics['views']} "
+                        f"{result.metrics['measured_on']}")
         else:
             similarity = "" if result.ssim is None else f", SSIM {result.ssim:.4f}"
             measured = f"{result.bpp:.4f} bpp, PSNR {result.psnr:.2f} dB{similarity}"
@@ -214,14 +233,21 @@ def encode_dir(input_dir, output_dir, quality, model, iters, device, seed, force
 
 @main.command()
 @click.argument("input_path", metavar="INPUT", type=click.Path(dir_okay=False))
-@click.option("-o", "--output", type=click.Path(dir_okay=False),
-              help="Image to write, PNG; or, for a shape, a mesh (.ply, .obj, .off, .stl) or an occupancy "
-                   "grid (.npy) [default: INPUT with the suffix .png, or .ply for a shape].")
+@click.option("-o", "--output", type=click.Path(),
+              help="Image to write, PNG; for a shape, a mesh (.ply, .obj, .off, .stl) or an occupancy "
+                   "grid (.npy); for a scene, a folder of views [default: INPUT with the suffix .png, "
+                   ".ply for a shape, _views for a scene].")
 @click.option("--scale", type=float, help="Render at this many times the encoded size (any "
               "positive number; 4 = four times wider and taller).")
 @click.option("--size", callback=parse_size, metavar="WxH|N",
               help="Render at exactly WIDTHxHEIGHT pixels; a shape on a grid whose longest side is N "
                    "(or NXxNYxNZ) samples.")
+@click.option("--orbit", type=click.IntRange(1, 3600),
+              help="Scenes: render this many views evenly around the scene (PNGs and an animated "
+                   "orbit.webp) [default: 24 unless --poses].")
+@click.option("--poses", "poses_path", type=click.Path(dir_okay=False),
+              help="Scenes: render the cameras of this Blender transforms JSON (its camera_angle_x and "
+                   "transform_matrix per frame), one PNG per frame.")
 @click.option("--device", type=click.Choice(DEVICE_CHOICES), default="cpu", show_default=True,
               help="Where to render.")
 @click.option("--max-pixels", type=click.IntRange(min=1), default=DEFAULT_MAX_SAMPLES,
@@ -235,16 +261,24 @@ def encode_dir(input_dir, output_dir, quality, model, iters, device, seed, force
               help="Refuse files whose rendering needs more memory than this many MB.")
 @click.option("-f", "--force", is_flag=True, help="Overwrite OUTPUT if it exists.")
 @reports_codec_errors
-def decode(input_path, output, scale, size, device, max_pixels, max_macs, max_memory_mb, force):
+def decode(input_path, output, scale, size, orbit, poses_path, device, max_pixels, max_macs, max_memory_mb, force):
     """Decode the bitstream INPUT (- for standard input) into a PNG, at the encoded size or any
     other (-o - writes the PNG to standard output); a shape into a mesh (marching cubes, in the
-    source's coordinates) or an occupancy grid.
+    source's coordinates) or an occupancy grid; a scene into a folder of rendered views.
 
     A file of a few bytes can declare a network that would compute for hours, so every decode is
     checked before it starts: output pixels, multiply-adds and memory have limits (raise them with
     --max-pixels, --max-macs and --max-memory for files you trust)."""
     data = read_input(input_path)
-    shape = api.read_kind(data) == "volume"
+    kind = api.read_kind(data)
+    if kind == "scene":
+        _decode_scene(data, input_path, output, scale, size, orbit, poses_path, device, max_macs,
+                      max_memory_mb << 20, force)
+        return
+    if orbit is not None or poses_path is not None:
+        raise InputError(f"{input_path} holds {'a shape' if kind == 'volume' else 'an image'}: --orbit and "
+                         "--poses apply to scenes")
+    shape = kind == "volume"
     output = output or output_beside(input_path, ".ply" if shape else ".png")  # what the file holds
     suffix = Path(output).suffix.lower()
     if shape and (output == "-" or suffix not in SHAPE_SUFFIXES):
@@ -267,6 +301,29 @@ def decode(input_path, output, scale, size, device, max_pixels, max_macs, max_me
         return
     write_atomically(output, lambda temporary: save_image(pixels, temporary), force=force)
     click.echo(f"{output}: {pixels.shape[1]}x{pixels.shape[0]}, {pixels.shape[2]} channel(s)")
+
+
+def _decode_scene(data: bytes, input_path: str, output: str | None, scale, size, orbit, poses_path, device,
+                  max_macs, max_memory_bytes, force) -> None:
+    if orbit is not None and poses_path is not None:
+        raise InputError("give either --orbit or --poses, not both")
+    if output is None:
+        output = output_beside(input_path, "") + "_views"
+    if output == "-" or Path(output).suffix.lower() in (".png", ".ply", ".npy", ".obj"):
+        raise InputError(f"{input_path} holds a scene: its views are written to a folder, not {output}")
+    refuse_existing(output, force=force)
+    cameras = read_cameras(poses_path) if poses_path is not None else None  # refused before any work
+    scene = api.decode_scene(data, scale=scale, size=size and tuple(size), device=device, max_macs=int(max_macs),
+                             max_memory_bytes=max_memory_bytes)
+    views = scene.orbit(orbit or 24) if cameras is None else scene.cameras(*cameras)
+    from tqdm.auto import tqdm
+
+    with tqdm(total=len(views.poses), unit="view", disable=not sys.stderr.isatty()) as bar:
+        rendered = scene.render(views, progress=lambda done: bar.update(done - bar.n))
+    write_directory_atomically(output, lambda folder: save_views(rendered, folder, animation=cameras is None),
+                               force=force)
+    click.echo(f"{output}: {len(rendered)} views of {views.width}x{views.height}"
+               + (" and orbit.webp" if cameras is None else ""))
 
 
 def _write_volume(volume: Volume, output: str, force: bool) -> None:
@@ -301,6 +358,13 @@ def info(input_path, as_json):
                            f"{geometry[f'offset_{axis}'] + geometry[f'half_{axis}']:.4g}" for axis in "xyz")
         click.echo(f"format version {stream.format_version}, volume on a {grid} grid by default, "
                    f"covering {bounds}")
+    elif stream.signal == "scene":
+        bounds = ", ".join(f"{axis} {geometry[f'centre_{axis}'] - geometry[f'half_{axis}']:.4g}.."
+                           f"{geometry[f'centre_{axis}'] + geometry[f'half_{axis}']:.4g}" for axis in "xyz")
+        click.echo(f"format version {stream.format_version}, scene of {geometry['width']}x{geometry['height']} "
+                   f"views (focal {geometry['focal']:.4g} px), {geometry['samples_per_ray']} samples per ray over "
+                   f"[{geometry['near']:.4g}, {geometry['far']:.4g}], a {geometry['grid_side']}^3 occupancy grid "
+                   f"({stream.side_data_bytes} bytes) over {bounds}")
     else:
         click.echo(f"format version {stream.format_version}, {stream.signal} "
                    f"{geometry['width']}x{geometry['height']}, {geometry['channels']} channel(s), "

@@ -1,11 +1,12 @@
 """inrcodec: a lossy codec whose compressed form is a small neural network.
 
-An image (or a 3-D shape, as an occupancy field) is compressed by fitting a network to it —
+An image (or a 3-D shape, as an occupancy field, or a scene, as a radiance field) is compressed by fitting a network to it —
 SL²A-INR, for images on entropy-coded latent grids — quantizing and entropy-coding what it learnt;
 it is decoded by rebuilding the network and rendering it at any resolution.
 """
 
-from .api import GroupInfo, StreamInfo, decode_image, decode_volume, encode, encode_image, encode_volume, read_info
+from .api import (GroupInfo, StreamInfo, decode_image, decode_scene, decode_volume, encode, encode_image,
+                  encode_scene, encode_volume, read_info)
 from .encoder import EncodeResult
 from .errors import BitstreamError, CodecError, DeviceError, InputError, LimitError
 from .presets import DEFAULT_QUALITY, QUALITY_LEVELS
@@ -13,6 +14,7 @@ from . import pillow_plugin  # registers the .inr format with Pillow
 
 __version__ = "0.2.0"
 
-__all__ = ["pillow_plugin", "encode", "encode_image", "decode_image", "encode_volume", "decode_volume", "read_info", "EncodeResult", "StreamInfo",
+__all__ = ["pillow_plugin", "encode", "encode_image", "decode_image", "encode_volume", "decode_volume",
+           "encode_scene", "decode_scene", "read_info", "EncodeResult", "StreamInfo",
            "GroupInfo", "CodecError", "BitstreamError", "InputError", "LimitError", "DeviceError",
            "DEFAULT_QUALITY", "QUALITY_LEVELS", "__version__"]

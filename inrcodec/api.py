@@ -4,6 +4,9 @@
     pixels = inrcodec.decode_image(data, scale=4)             # -> (H, W, C) uint8 array
     data = inrcodec.encode_volume("bunny.ply")                # -> bytes (a mesh or a .npy grid)
     volume = inrcodec.decode_volume(data, size=256)           # -> Volume: .occupancy, .mesh()
+    data = inrcodec.encode_scene("lego/", holdout=10)         # -> bytes (a Blender folder or .npz)
+    scene = inrcodec.decode_scene(data, scale=2)              # -> DecodedScene
+    views = scene.render(scene.orbit(8))                      # -> (8, H, W, 3) uint8
 """
 
 from __future__ import annotations
@@ -28,9 +31,11 @@ from .models import REGISTRY
 from .rate_control import encode_latent_at_rate, encode_level_within_rate
 from .quant import step_from_index, weight_groups
 from .quant.groups import group_sizes
+from .scenes import is_scene_path, load_scene
 from .shapes import is_shape_path, load_shape
 from .signals import SignalKind
 from .signals.image import load_image, load_mask
+from .signals.scene import DecodedScene
 from .signals.volume import Volume
 
 ImageSource = str | os.PathLike | np.ndarray | bytes  # a path, an array, or a file's bytes
@@ -50,11 +55,12 @@ def encode(source: ImageSource, *, quality: int = DEFAULT_QUALITY, bpp: float | 
     fitted and the network fills in the rest (inpainting). ``model`` defaults to the kind's
     (``latent`` for images, ``sl2a`` for shapes).
     """
-    if isinstance(source, (str, os.PathLike)) and is_shape_path(source):
+    if isinstance(source, (str, os.PathLike)) and (is_shape_path(source) or is_scene_path(source)):
         if bpp is not None or mask is not None:
             raise ValueError("bpp and mask apply to images; a shape takes max_bytes (encode_volume)")
-        return encode_volume(source, quality=quality, model=model,
-                             iterations=iterations, device=device, seed=seed, progress=progress)
+        encoder = encode_volume if is_shape_path(source) else encode_scene
+        return encoder(source, quality=quality, model=model,
+                       iterations=iterations, device=device, seed=seed, progress=progress)
     signal = load_image(source)
     known = None if mask is None else load_mask(mask, signal.geometry.height, signal.geometry.width)
     torch_device = resolve_device(device)
@@ -96,6 +102,30 @@ def encode_volume(source: ShapeSource, *, quality: int = DEFAULT_QUALITY, max_by
                                     max_bytes, size_of=lambda result: result.bytes)
 
 
+def encode_scene(source: str | os.PathLike, *, quality: int = DEFAULT_QUALITY, model: str | None = None,
+                 size: int | None = None, holdout: int = 0, iterations: int | None = None, device: str = "auto",
+                 seed: int = 0, progress: bool = False) -> EncodeResult:
+    """Compress a scene — a Blender-synthetic folder (``transforms_train.json`` + RGBA PNGs) or a
+    ``.npz`` of ``images_rgba``, ``poses`` and ``focal`` — as a radiance field and its occupancy
+    grid, trained on views whose longer side is ``size`` (default 100); every ``holdout``-th view is
+    kept out of training and ``metrics`` reports PSNR/SSIM on those (else on training views)."""
+    if quality not in QUALITY_LEVELS:
+        raise ValueError(f"quality must be one of {QUALITY_LEVELS}")
+    signal = load_scene(source, size=size, holdout=holdout)
+    return encode_signal(signal, quality=quality, model=model, steps=iterations, device=resolve_device(device),
+                         seed=seed, progress=progress)
+
+
+def decode_scene(data: bytes, scale: float | None = None, size: tuple[int, int] | None = None, *,
+                 device: str = "cpu", max_macs: int = DEFAULT_MAX_MACS,
+                 max_memory_bytes: int = DEFAULT_MAX_MEMORY_BYTES) -> DecodedScene:
+    """Decode a scene; its views render at ``scale`` times the encoded size or ``size = (width,
+    height)``: ``scene.render(scene.orbit(n))`` or ``scene.render(scene.cameras(poses))``. The
+    rendering work (all views together) is refused past ``max_macs``."""
+    limits = DecodeLimits(DEFAULT_MAX_SAMPLES, max_macs, max_memory_bytes)
+    return _decode(data, scale, size, device=resolve_device(device), limits=limits, expect=SignalKind.SCENE)
+
+
 def decode(data: bytes, scale: float | None = None, size: tuple[int, ...] | None = None, *, device: str = "cpu",
            max_samples: int = DEFAULT_MAX_SAMPLES, max_macs: int = DEFAULT_MAX_MACS,
            max_memory_bytes: int = DEFAULT_MAX_MEMORY_BYTES):
@@ -106,7 +136,7 @@ def decode(data: bytes, scale: float | None = None, size: tuple[int, ...] | None
 
 
 def read_kind(data: bytes) -> str:
-    """What a bitstream holds ("image" or "volume"), from its validated header."""
+    """What a bitstream holds ("image", "volume" or "scene"), from its validated header."""
     return read_bitstream(data).kind.name.lower()
 
 
@@ -169,6 +199,7 @@ class StreamInfo:
     payload_bytes: int
     groups: tuple[GroupInfo, ...]
     latent_grids: tuple[LatentGridInfo, ...] = ()  # latent models only, finest first
+    side_data_bytes: int = 0  # scenes: the occupancy grid
 
 
 def read_info(data: bytes) -> StreamInfo:
@@ -189,4 +220,4 @@ def read_info(data: bytes) -> StreamInfo:
         for group, size, header, q in zip(weight_groups(model), sizes, stream.groups, integers))
     return StreamInfo(stream.version, stream.kind.name.lower(), vars(stream.geometry).copy(),
                       entry_for_id(stream.model_id).name, vars(stream.config).copy(), len(data),
-                      len(data) - len(stream.payload) - 4, len(stream.payload), groups, grids)
+                      len(data) - len(stream.payload) - 4, len(stream.payload), groups, grids, len(stream.side_data))

@@ -6,6 +6,7 @@ Layout (little-endian; ``varint`` = unsigned LEB128; normative spec: ``bitstream
     | model id u8 | model config fields (varint for ints, float32 for floats)
     | per weight group: max_abs varint, then if max_abs > 0: step index i8, scale index u8
     | per latent grid (latent models only): its range varint
+    | side data length varint | side data (kinds that carry it: a scene's occupancy grid)
     | payload length varint | payload (ANS words) | CRC-32 of everything before it (u32)
 
 The number and order of weight groups follow from the model config, so they are not stored.
@@ -30,6 +31,7 @@ FORMAT_VERSION = 2  # what the encoder writes: weights coded under the format's 
 READABLE_VERSIONS = (1, 2)  # version 1: the same layout, coded under constriction's float tables
 MAX_VARINT_BYTES = 5  # every stored integer fits in 32 bits
 MAX_PARAMETERS = 1 << 22  # a decoder refuses models larger than this before allocating them
+MAX_SIDE_DATA_BYTES = 1 << 22
 
 
 @dataclass(frozen=True)
@@ -51,6 +53,7 @@ class Bitstream:
     payload: bytes
     version: int = FORMAT_VERSION
     latent_ranges: tuple[int, ...] = ()  # per latent grid, finest first: |latent| ≤ range
+    side_data: bytes = b""  # what the kind renders with besides the network (SignalType.side_data)
 
 
 class _Writer:
@@ -139,6 +142,11 @@ def write_bitstream(stream: Bitstream) -> bytes:
             out.u8(group.scale_index)
     for latent_range in stream.latent_ranges:
         out.varint(latent_range)
+    if signal_type(stream.kind).carries_side_data:
+        out.varint(len(stream.side_data))
+        out.data += stream.side_data
+    elif stream.side_data:
+        raise ValueError(f"{signal_type(stream.kind).name} bitstreams carry no side data")
     out.varint(len(stream.payload))
     out.data += stream.payload
     out.data += struct.pack("<I", zlib.crc32(out.data))
@@ -185,11 +193,19 @@ def read_bitstream(data: bytes, max_parameters: int = MAX_PARAMETERS) -> Bitstre
             raise BitstreamError(f"corrupt bitstream: latent grid {level} declares range ±{latent_range} "
                                  f"(at most ±{MAX_LATENT_RANGE})")
         latent_ranges.append(latent_range)
+    side_data = b""
+    if signal_type(kind).carries_side_data:
+        length = reader.varint("side data length")
+        if length > MAX_SIDE_DATA_BYTES:
+            raise BitstreamError(f"corrupt bitstream: {length} bytes of side data (at most {MAX_SIDE_DATA_BYTES})")
+        side_data = reader.take(length, "side data")
+        signal_type(kind).side_data(geometry, side_data)  # refused here if it does not parse
     payload_length = reader.varint("payload length")
     payload = reader.take(payload_length, "payload")
     if reader.position != len(body):
         raise BitstreamError(f"corrupt bitstream: {len(body) - reader.position} bytes of trailing data")
-    return Bitstream(kind, geometry, model_id, config, tuple(groups), payload, version, tuple(latent_ranges))
+    return Bitstream(kind, geometry, model_id, config, tuple(groups), payload, version, tuple(latent_ranges),
+                     side_data)
 
 
 def build_model_on_meta(config: ModelConfig):

@@ -72,7 +72,8 @@ def decode(data: bytes, scale: float | None = None, size: tuple[int, ...] | None
     limits.check_samples(shape)
     plan = kind.render_plan(stream.config, stream.geometry, shape)
     limits.check(plan)  # before any weight is decoded or any activation allocated
-    return kind.render(decode_network(stream, device), stream.geometry, plan, limits)
+    side_data = kind.side_data(stream.geometry, stream.side_data)
+    return kind.render(decode_network(stream, device), stream.geometry, plan, limits, side_data)
 
 
 def decode_image(data: bytes, scale: float | None = None, size: tuple[int, int] | None = None,

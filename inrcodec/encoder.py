@@ -128,7 +128,7 @@ def encode_signal(signal, *, quality: int = DEFAULT_QUALITY, model: str | None =
         headers, payload, latent_ranges, fitted = _code_weight_model(
             network, kind.objective(signal, generator, known), **options)
     stream = Bitstream(signal.kind, geometry, entry.id, config, tuple(headers), payload,
-                       latent_ranges=tuple(latent_ranges))
+                       latent_ranges=tuple(latent_ranges), side_data=kind.pack_side_data(signal))
     data = write_bitstream(stream)
 
     metrics = kind.measure(signal, decode(data, expect=signal.kind), known)

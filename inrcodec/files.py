@@ -46,3 +46,32 @@ def refuse_existing(path: str | os.PathLike, *, force: bool) -> None:
 
 def write_bytes_atomically(path: str | os.PathLike, data: bytes, *, force: bool) -> None:
     write_atomically(path, lambda temporary: Path(temporary).write_bytes(data), force=force)
+
+
+def write_directory_atomically(path: str | os.PathLike, write: Callable[[Path], None], *, force: bool) -> None:
+    """Call ``write(temporary_directory)`` and move the directory to ``path`` once it is complete
+    (replacing an existing ``path`` only if ``force``); on any failure nothing is left behind."""
+    import shutil
+
+    path = Path(path)
+    refuse_existing(path, force=force)
+    if not path.parent.is_dir():
+        raise OutputError(f"{path.parent}: no such directory")
+    try:
+        temporary = Path(tempfile.mkdtemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent))
+    except OSError as error:
+        raise OutputError(f"cannot write in {path.parent}: {error.strerror}") from None
+    try:
+        write(temporary)
+        if path.exists():
+            if not path.is_dir():
+                path.unlink()
+            else:
+                shutil.rmtree(path)
+        os.replace(temporary, path)
+    except OSError as error:
+        shutil.rmtree(temporary, ignore_errors=True)
+        raise OutputError(f"cannot write {path}: {error.strerror or error}") from None
+    except BaseException:
+        shutil.rmtree(temporary, ignore_errors=True)
+        raise

@@ -165,6 +165,35 @@ def volume_config(model: str, level: int, side: int) -> ModelConfig:
     return REGISTRY[model].config_class.sized_for(sl2a.parameter_count(), 3, 1, side)
 
 
+@dataclass(frozen=True)
+class ScenePreset:
+    """One quality level for scenes: an SL²A radiance field of 3 inputs and 4 outputs (density,
+    RGB), the rate weight λ (MSE per kilobyte) and the optimizer steps of an encode."""
+
+    level: int
+    width: int
+    degree: int
+    rate_weight: float
+    hidden_layers: int = 3
+    steps: int = 8000  # of 512 rays each
+
+
+SCENE_PRESETS = tuple(ScenePreset(level, width, width, rate_weight) for level, width, rate_weight in (
+    (1, 32, 8e-5), (2, 48, 4e-5), (3, 56, 2e-5), (4, 64, 1e-5), (5, 80, 5e-6), (6, 96, 2.5e-6), (7, 128, 1.2e-6)))
+
+
+def scene_config(model: str, level: int) -> ModelConfig:
+    """The radiance field of family ``model`` at quality ``level``: SL²A at the level's size, or the
+    widest baseline of no more parameters."""
+    if model == "latent":
+        raise InputError("the latent model codes images only; choose sl2a or a baseline for scenes")
+    chosen = SCENE_PRESETS[level - 1]
+    sl2a = Sl2aConfig(3, 4, width=chosen.width, degree=chosen.degree, hidden_layers=chosen.hidden_layers)
+    if model == "sl2a":
+        return sl2a
+    return REGISTRY[model].config_class.sized_for(sl2a.parameter_count(), 3, 4, 256)
+
+
 def float_fit_schedule(steps: int, learning_rate: float) -> Schedule:
     """The float fit: from ``learning_rate``, decayed 100× over ``steps``."""
     return Schedule(steps, learning_rate, learning_rate / 100)

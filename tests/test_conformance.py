@@ -21,6 +21,7 @@ FOLDER = Path(__file__).resolve().parents[1] / "bitstreams" / "conformance"
 BITSTREAMS = sorted(FOLDER.glob("*.inr"))
 IMAGES = [path for path in BITSTREAMS if read_bitstream(path.read_bytes()).kind == SignalKind.IMAGE]
 VOLUMES = [path for path in BITSTREAMS if read_bitstream(path.read_bytes()).kind == SignalKind.VOLUME]
+SCENES = [path for path in BITSTREAMS if read_bitstream(path.read_bytes()).kind == SignalKind.SCENE]
 
 
 def test_conformance_files_cover_every_signal_kind_and_every_readable_version():
@@ -88,3 +89,13 @@ def test_volume_conformance_file_decodes_to_its_expected_mesh(path):
     assert abs(len(faces) - len(expected.faces)) <= 0.01 * len(expected.faces)
     assert np.allclose(vertices.min(axis=0), expected.vertices.min(axis=0), atol=1e-3)
     assert np.allclose(vertices.max(axis=0), expected.vertices.max(axis=0), atol=1e-3)
+
+
+@pytest.mark.parametrize("path", SCENES, ids=lambda p: p.name)
+@pytest.mark.parametrize("scale", [1, 2])
+def test_scene_conformance_file_renders_its_expected_orbit_views(path, scale):
+    expected = np.load(path.with_suffix(".npy") if scale == 1 else path.with_name(f"{path.stem}_x2.npy"))
+    scene = inrcodec.decode_scene(path.read_bytes(), scale=scale)
+    rendered = scene.render(scene.orbit(2)).astype(np.int64)
+    assert rendered.shape == expected.shape
+    assert np.abs(rendered - expected).max() <= 1

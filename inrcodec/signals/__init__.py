@@ -6,9 +6,10 @@ and its metrics (``SignalType``). The encoder, decoder, bitstream and presets di
 
 from .base import GridObjective, SignalKind, SignalType, cell_centres, sample_grid
 from .image import IMAGE
+from .scene import SCENE
 from .volume import VOLUME
 
-SIGNAL_TYPES: dict[SignalKind, SignalType] = {entry.kind: entry for entry in (IMAGE, VOLUME)}
+SIGNAL_TYPES: dict[SignalKind, SignalType] = {entry.kind: entry for entry in (IMAGE, VOLUME, SCENE)}
 
 
 def signal_type(kind: SignalKind) -> SignalType:

@@ -19,6 +19,7 @@ class SignalKind(IntEnum):
 
     IMAGE = 1
     VOLUME = 2
+    SCENE = 3
 
 
 def cell_centres(count: int, device=None, dtype: torch.dtype = torch.float32) -> torch.Tensor:
@@ -75,9 +76,21 @@ class SignalType:
     def render_plan(self, config: ModelConfig, geometry, shape: tuple[int, ...]) -> RenderPlan:
         raise NotImplementedError
 
-    def render(self, network: CoordinateNetwork, geometry, plan: RenderPlan, limits: DecodeLimits) -> Any:
+    carries_side_data = False  # whether the bitstream holds data besides the network for this kind
+
+    def pack_side_data(self, signal) -> bytes:
+        """What a bitstream of ``signal`` carries besides the network (only if ``carries_side_data``)."""
+        return b""
+
+    def side_data(self, geometry, data: bytes) -> Any:
+        """Parse (and validate: ``BitstreamError``) the side data of a bitstream of this kind."""
+        return None
+
+    def render(self, network: CoordinateNetwork, geometry, plan: RenderPlan, limits: DecodeLimits,
+               side_data: Any = None) -> Any:
         """The normative decode: the network on the plan's grid, converted to the kind's samples
-        (``limits`` for renders whose work is only known part-way, once ``plan`` has been checked)."""
+        (``limits`` for renders whose work is only known part-way, once ``plan`` has been checked;
+        ``side_data`` as ``side_data`` parsed it)."""
         raise NotImplementedError
 
     def measure(self, signal, decoded, known: np.ndarray | None) -> dict:

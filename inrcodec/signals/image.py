@@ -257,7 +257,8 @@ class ImageType(SignalType):
         height, width = shape
         return image_render_plan(config, geometry, width, height)
 
-    def render(self, network: CoordinateNetwork, geometry: ImageGeometry, plan: RenderPlan, limits=None) -> np.ndarray:
+    def render(self, network: CoordinateNetwork, geometry: ImageGeometry, plan: RenderPlan, limits=None,
+               side_data=None) -> np.ndarray:
         return render_image(network, geometry, plan)
 
     def objective(self, signal: ImageSignal, generator: torch.Generator,

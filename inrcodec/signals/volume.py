@@ -322,7 +322,7 @@ class VolumeType(SignalType):
 
     @torch.no_grad()
     def render(self, network: CoordinateNetwork, geometry: VolumeGeometry, plan: RenderPlan,
-               limits: DecodeLimits = DecodeLimits()) -> Volume:
+               limits: DecodeLimits = DecodeLimits(), side_data=None) -> Volume:
         """The logits on the plan's grid, coarse to fine: exactly on a lattice of every
         ``LATTICE_STRIDE``-th sample, then exactly at every sample of the lattice cells that might
         hold surface — corners of both signs, or one within ``SETTLED_MARGIN`` of 0 — and by

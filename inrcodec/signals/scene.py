@@ -1,0 +1,426 @@
+"""Scenes: a radiance field (position -> density and colour) coded like any other network, rendered
+by volume rendering of camera rays composited on white, at any pose and resolution.
+
+The network sees positions normalized to [-1, 1]³ over the box the header records (``source =
+centre + half · u``, per axis). An occupancy grid over that box — the training views' visual hull —
+travels beside the weights (zstd-packed bits): samples in its empty cells have no density and are
+never evaluated, which is what makes training and rendering affordable on a CPU (DESIGN §6). Reading
+scene folders, cameras and carving the hull live in ``inrcodec.scenes``.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+from ..errors import BitstreamError, InputError, LimitError
+from ..fit import psnr_from_mse, psnr_postfix
+from ..models import CoordinateNetwork, ModelConfig
+from ..models.base import Ops
+from ..presets import SCENE_PRESETS, scene_config
+from ..render import ACTIVATION_BUDGET_BYTES, FLOAT_BYTES, DecodeLimits, RenderPlan
+from .base import SignalKind, SignalType
+from .volume import point_grid
+
+MAX_VIEW_SIDE = 8192
+MAX_GRID_SIDE = 256  # occupancy cells per axis
+MAX_SAMPLES_PER_RAY = 4096
+SAMPLE_CHUNK = 1 << 19  # ray samples rendered at once: bounded memory at any view size and depth
+SAMPLE_BYTES = 96  # per ray sample of a chunk: position, cell, masks, density, colour, weights
+SAMPLE_TEST_OPS = Ops(elementwise=24)  # per ray sample: position, normalization, cell lookup
+COMPOSITE_OPS = Ops(elementwise=12)  # per evaluated sample: density, alpha, transmittance, colour
+
+
+@dataclass(frozen=True)
+class SceneGeometry:
+    """What a scene bitstream records: the default view size and focal length (pixels), the ray
+    interval and samples per ray, the box the network covers and the occupancy grid's side, and the
+    default orbit (radius and height of the cameras, around the box's vertical axis)."""
+
+    width: int
+    height: int
+    samples_per_ray: int
+    grid_side: int
+    focal: float
+    near: float
+    far: float
+    centre_x: float
+    centre_y: float
+    centre_z: float
+    half_x: float
+    half_y: float
+    half_z: float
+    orbit_radius: float
+    orbit_height: float
+
+    @property
+    def centre(self) -> np.ndarray:
+        return np.array([self.centre_x, self.centre_y, self.centre_z])
+
+    @property
+    def halves(self) -> np.ndarray:
+        return np.array([self.half_x, self.half_y, self.half_z])
+
+    @property
+    def step(self) -> float:
+        """Length of one ray segment (rays have unit direction)."""
+        return (self.far - self.near) / self.samples_per_ray
+
+    def validate(self) -> None:
+        if not (1 <= self.width <= MAX_VIEW_SIDE and 1 <= self.height <= MAX_VIEW_SIDE):
+            raise LimitError(f"scene view {self.width}x{self.height} is outside 1..{MAX_VIEW_SIDE} per side")
+        if not 1 <= self.samples_per_ray <= MAX_SAMPLES_PER_RAY:
+            raise LimitError(f"{self.samples_per_ray} samples per ray is outside 1..{MAX_SAMPLES_PER_RAY}")
+        if not 1 <= self.grid_side <= MAX_GRID_SIDE:
+            raise LimitError(f"occupancy grid side {self.grid_side} is outside 1..{MAX_GRID_SIDE}")
+        floats = (self.focal, self.near, self.far, *self.centre, *self.halves, self.orbit_radius, self.orbit_height)
+        if not all(math.isfinite(v) and abs(v) < 1e6 for v in floats):
+            raise BitstreamError("corrupt bitstream: the scene's cameras or box are not finite")
+        if not (self.focal > 0 and 0 <= self.near < self.far and all(self.halves > 0) and self.orbit_radius > 0):
+            raise BitstreamError("corrupt bitstream: the scene's focal length, ray interval or box is empty")
+
+
+@dataclass(frozen=True)
+class Views:
+    """Cameras to render: ``poses`` (N, 4, 4) camera-to-world (OpenGL: the camera looks down −z, y
+    up), ``focal`` in pixels at ``width`` × ``height``."""
+
+    poses: np.ndarray
+    width: int
+    height: int
+    focal: float
+
+    def __post_init__(self):
+        poses = np.asarray(self.poses, dtype=np.float64)
+        if poses.ndim != 3 or poses.shape[1:] != (4, 4) or not len(poses):
+            raise InputError(f"camera poses are 4x4 matrices, not an array of shape {poses.shape}")
+        if not np.isfinite(poses).all():
+            raise InputError("the camera poses have NaN or infinite values")
+        if not (1 <= self.width <= MAX_VIEW_SIDE and 1 <= self.height <= MAX_VIEW_SIDE):
+            raise LimitError(f"view {self.width}x{self.height} is outside 1..{MAX_VIEW_SIDE} per side")
+        if not (math.isfinite(self.focal) and self.focal > 0):
+            raise InputError(f"the focal length must be positive, not {self.focal}")
+        object.__setattr__(self, "poses", poses)
+
+    def rays(self, index: int) -> tuple[np.ndarray, np.ndarray]:
+        """Origins and unit directions ``(H·W, 3)`` of view ``index``, through pixel centres."""
+        j, i = np.meshgrid(np.arange(self.height) + 0.5, np.arange(self.width) + 0.5, indexing="ij")
+        camera = np.stack([(i - self.width / 2) / self.focal, -(j - self.height / 2) / self.focal,
+                           -np.ones_like(i)], axis=-1).reshape(-1, 3)
+        directions = camera @ self.poses[index, :3, :3].T
+        directions /= np.linalg.norm(directions, axis=1, keepdims=True)
+        return np.broadcast_to(self.poses[index, :3, 3], directions.shape).copy(), directions
+
+    def scaled(self, width: int, height: int) -> "Views":
+        """The same cameras at another resolution (the focal length scales with the width)."""
+        return Views(self.poses, width, height, self.focal * width / self.width)
+
+
+@dataclass(frozen=True)
+class SceneSignal:
+    """A scene to code: training views (RGB composited on white, in [0, 1]), the box and occupancy
+    grid carved from them, and the held-out views the encoder reports on (possibly none)."""
+
+    geometry: SceneGeometry
+    occupancy: np.ndarray  # (G, G, G) bool over the box, x first
+    views: Views
+    images: np.ndarray  # (N, H, W, 3) float32
+    held_out: Views | None = None
+    held_out_images: np.ndarray | None = None
+    kind = SignalKind.SCENE
+
+
+def pack_occupancy(occupancy: np.ndarray) -> bytes:
+    """The occupancy grid as the bitstream carries it: bits in C order, zstd-compressed."""
+    import zstandard
+
+    return zstandard.ZstdCompressor(level=19).compress(np.packbits(occupancy.reshape(-1)).tobytes())
+
+
+def unpack_occupancy(data: bytes, side: int) -> np.ndarray:
+    """Inverse of ``pack_occupancy``; refuses data that does not decompress to exactly the grid."""
+    import zstandard
+
+    expected = -(-side ** 3 // 8)
+    try:
+        raw = zstandard.ZstdDecompressor().decompress(data, max_output_size=expected)
+    except zstandard.ZstdError as error:
+        raise BitstreamError(f"corrupt bitstream: the occupancy grid does not decompress ({error})") from None
+    if len(raw) != expected:
+        raise BitstreamError(f"corrupt bitstream: the occupancy grid holds {len(raw)} bytes, not {expected}")
+    return np.unpackbits(np.frombuffer(raw, dtype=np.uint8))[:side ** 3].astype(bool).reshape((side,) * 3)
+
+
+class RayMarcher:
+    """The normative scene renderer, shared by training and decoding: ``samples_per_ray`` points per
+    ray at the centres of equal segments of [near, far] (training jitters them within their
+    segment); points outside the box or in empty cells have no density; the others go through the
+    network, whose outputs are density (softplus of the first) and colour (sigmoid of the rest);
+    alpha compositing front to back on a white background."""
+
+    def __init__(self, geometry: SceneGeometry, occupancy: torch.Tensor):
+        self.geometry, self.occupancy = geometry, occupancy
+        device = occupancy.device
+        self.centre = torch.tensor(geometry.centre, dtype=torch.float32, device=device)
+        self.halves = torch.tensor(geometry.halves, dtype=torch.float32, device=device)
+        self.segments = (torch.arange(geometry.samples_per_ray, dtype=torch.float32, device=device) + 0.5)
+
+    def points(self, origins: torch.Tensor, directions: torch.Tensor, generator: torch.Generator | None = None):
+        """Sample positions ``(R, S, 3)`` in [-1, 1]³ box coordinates and which of them to evaluate."""
+        offsets = self.segments.expand(len(origins), -1)
+        if generator is not None:
+            offsets = offsets + torch.rand(offsets.shape, generator=generator, device=offsets.device) - 0.5
+        depths = self.geometry.near + offsets * self.geometry.step
+        positions = (origins[:, None] + depths[..., None] * directions[:, None] - self.centre) / self.halves
+        side = self.geometry.grid_side
+        cells = ((positions + 1) / 2 * side).floor().long()
+        inside = ((cells >= 0) & (cells < side)).all(dim=-1)
+        cells = cells.clamp(0, side - 1)
+        active = inside & self.occupancy[cells[..., 0], cells[..., 1], cells[..., 2]]
+        return positions, active
+
+    def composite(self, network: CoordinateNetwork, positions: torch.Tensor, active: torch.Tensor) -> torch.Tensor:
+        """Colours ``(R, 3)`` of rays whose samples are ``positions`` (evaluated where ``active``)."""
+        rays, samples = active.shape
+        density = positions.new_zeros(rays, samples)
+        colour = positions.new_zeros(rays, samples, 3)
+        if active.any():
+            points = positions[active]
+            if torch.is_grad_enabled():  # training: one batch
+                outputs = network(point_grid(points))
+            else:  # rendering: tiles of bounded activation memory, whatever the network's width
+                tile = max(1, ACTIVATION_BUDGET_BYTES // (network.config.floats_per_point() * FLOAT_BYTES))
+                outputs = torch.cat([network(point_grid(part)) for part in points.split(tile)])
+            density = density.index_put((active,), torch.nn.functional.softplus(outputs[:, 0]))
+            colour = colour.index_put((active,), torch.sigmoid(outputs[:, 1:4]))
+        optical = density * self.geometry.step
+        alpha = 1 - torch.exp(-optical)
+        transmittance = torch.exp(-(torch.cumsum(optical, dim=1) - optical))
+        weights = alpha * transmittance
+        return (weights[..., None] * colour).sum(dim=1) + (1 - weights.sum(dim=1, keepdim=True))
+
+    def render(self, network: CoordinateNetwork, origins: torch.Tensor, directions: torch.Tensor,
+               generator: torch.Generator | None = None) -> torch.Tensor:
+        return self.composite(network, *self.points(origins, directions, generator))
+
+
+class RayObjective:
+    """Mean squared error of rendered training rays against their pixels, on random batches of the
+    rays that cross the occupancy grid (the others are white by construction and cost nothing)."""
+
+    BATCH_RAYS = 512  # many small steps beat few large ones here: 28.9 dB in 300 s at 512 rays
+    EVALUATION_RAYS = 4096
+    samples = 8192  # the rate term's unit: λ is MSE per kilobyte
+
+    def __init__(self, signal: SceneSignal, generator: torch.Generator):
+        device = generator.device
+        self.generator = generator
+        self.marcher = RayMarcher(signal.geometry, torch.from_numpy(signal.occupancy).to(device))
+        origins, directions, colours = [], [], []
+        for index in range(len(signal.views.poses)):
+            o, d = signal.views.rays(index)
+            origins.append(o), directions.append(d), colours.append(signal.images[index].reshape(-1, 3))
+        origins, directions = (torch.from_numpy(np.concatenate(a)).float().to(device) for a in (origins, directions))
+        colours = torch.from_numpy(np.concatenate(colours)).float().to(device)
+        chunk = rays_per_chunk(signal.geometry)
+        hits = torch.cat([self.marcher.points(o, d)[1].any(dim=1)
+                          for o, d in zip(origins.split(chunk), directions.split(chunk))])
+        self.origins, self.directions, self.colours = origins[hits], directions[hits], colours[hits]
+        if not len(self.colours):
+            raise InputError("no training ray crosses the scene's occupied space: nothing to code")
+        chosen = torch.randperm(len(self.colours), generator=generator, device=device)[:self.EVALUATION_RAYS]
+        self.evaluation = chosen
+
+    def loss(self, model: CoordinateNetwork) -> torch.Tensor:
+        picks = torch.randint(0, len(self.colours), (self.BATCH_RAYS,), generator=self.generator,
+                              device=self.generator.device)
+        rendered = self.marcher.render(model, self.origins[picks], self.directions[picks], self.generator)
+        return torch.mean((rendered - self.colours[picks]) ** 2)
+
+    describe = staticmethod(psnr_postfix)
+
+    @torch.no_grad()
+    def distortion(self, model: CoordinateNetwork) -> float:
+        """MSE over a fixed set of training rays (those that cross occupied space)."""
+        chosen = self.evaluation
+        rendered = self.marcher.render(model, self.origins[chosen], self.directions[chosen])
+        return float(torch.mean((rendered - self.colours[chosen]) ** 2))
+
+    def fit_measure(self, model: CoordinateNetwork) -> dict:
+        return {"psnr": psnr_from_mse(self.distortion(model))}
+
+
+@dataclass
+class DecodedScene:
+    """A decoded scene: its network, box and occupancy, rendering views on request at ``width`` ×
+    ``height`` (the decode's size) by default."""
+
+    network: CoordinateNetwork
+    geometry: SceneGeometry
+    occupancy: np.ndarray
+    limits: DecodeLimits
+    width: int
+    height: int
+
+    def orbit(self, count: int) -> Views:
+        """``count`` cameras around the scene (``orbit``), at the decode's size."""
+        return orbit(self.geometry, count).scaled(self.width, self.height)
+
+    def cameras(self, poses: np.ndarray, camera_angle_x: float | None = None) -> Views:
+        """Views of ``poses`` at the decode's size, with the field of view ``camera_angle_x``
+        (radians; default the encoded views')."""
+        if camera_angle_x is None:
+            focal = self.geometry.focal * self.width / self.geometry.width
+        elif math.isfinite(camera_angle_x) and 0 < camera_angle_x < math.pi:
+            focal = self.width / 2 / math.tan(camera_angle_x / 2)
+        else:
+            raise InputError(f"camera_angle_x {camera_angle_x} is not an angle in (0, π)")
+        return Views(poses, self.width, self.height, focal)
+
+    @torch.no_grad()
+    def render(self, views: Views, progress=None) -> np.ndarray:
+        """``(N, H, W, 3)`` uint8 renders of ``views``, one chunk of rays at a time; the work is
+        checked against the limits once the occupancy grid says how many samples are evaluated."""
+        weight = next(self.network.parameters())
+        marcher = RayMarcher(self.geometry, torch.from_numpy(self.occupancy).to(weight.device))
+        point_ops = self.network.config.point_ops() + COMPOSITE_OPS
+        chunk = rays_per_chunk(self.geometry)
+        out = np.empty((len(views.poses), views.height, views.width, 3), dtype=np.uint8)
+        budget = self.limits.max_macs
+        for index in range(len(views.poses)):
+            origins, directions = (torch.from_numpy(a).float().to(weight.device) for a in views.rays(index))
+            flat = out[index].reshape(-1, 3)
+            for start in range(0, len(origins), chunk):
+                rows = slice(start, start + chunk)
+                budget -= (min(chunk, len(origins) - start) * self.geometry.samples_per_ray * SAMPLE_TEST_OPS).macs
+                if budget < 0:
+                    raise self._over_budget(views)
+                positions, active = marcher.points(origins[rows], directions[rows])
+                budget -= int(active.sum()) * point_ops.macs
+                if budget < 0:
+                    raise self._over_budget(views)
+                colours = marcher.composite(self.network, positions, active)
+                flat[rows] = (colours.clamp(0, 1) * 255).round().to(torch.uint8).cpu().numpy()
+            if progress is not None:
+                progress(index + 1)
+        return out
+
+    def _over_budget(self, views: Views) -> LimitError:
+        return LimitError(f"rendering {len(views.poses)} views of {views.width}x{views.height} needs more than "
+                          f"{self.limits.max_macs:.3g} multiply-adds (raise it with --max-macs if you trust the "
+                          "file and can wait)")
+
+
+def rays_per_chunk(geometry: SceneGeometry) -> int:
+    return max(1, SAMPLE_CHUNK // geometry.samples_per_ray)
+
+
+def orbit(geometry: SceneGeometry, count: int) -> Views:
+    """``count`` cameras evenly around the box's vertical (z) axis at the header's radius and
+    height, looking at the box's centre, at the header's view size."""
+    poses = []
+    for angle in np.linspace(0, 2 * np.pi, count, endpoint=False):
+        position = geometry.centre + np.array([geometry.orbit_radius * np.cos(angle),
+                                               geometry.orbit_radius * np.sin(angle), geometry.orbit_height])
+        back = position - geometry.centre
+        back /= np.linalg.norm(back)
+        right = np.cross([0.0, 0.0, 1.0], back)
+        right = right / np.linalg.norm(right) if np.linalg.norm(right) > 1e-9 else np.array([1.0, 0, 0])
+        up = np.cross(back, right)
+        pose = np.eye(4)
+        pose[:3, 0], pose[:3, 1], pose[:3, 2], pose[:3, 3] = right, up, back, position
+        poses.append(pose)
+    return Views(np.array(poses), geometry.width, geometry.height, geometry.focal)
+
+
+def to_pixels(images: np.ndarray) -> np.ndarray:
+    """Float RGB in [0, 1] as the uint8 pixels renders are compared with."""
+    return (np.clip(images, 0, 1) * 255).round().astype(np.uint8)
+
+
+class SceneType(SignalType):
+    """Scenes: 3-D networks with four outputs (density and colour) rendered along camera rays,
+    with the occupancy grid as side data; held-out views' PSNR and SSIM are the measure."""
+
+    kind = SignalKind.SCENE
+    name = "scene"
+    geometry_class = SceneGeometry
+    default_model = "sl2a"
+    carries_side_data = True
+
+    def default_steps(self, level: int) -> int:
+        return SCENE_PRESETS[level - 1].steps
+
+    def sides(self, geometry: SceneGeometry) -> tuple[int, int]:
+        return (geometry.height, geometry.width)
+
+    def channels(self, geometry: SceneGeometry) -> int:
+        return 4
+
+    def model_config(self, model: str, level: int, geometry: SceneGeometry) -> ModelConfig:
+        return scene_config(model, level)
+
+    def rate_weight(self, model: str, level: int) -> float:
+        return SCENE_PRESETS[level - 1].rate_weight
+
+    def objective(self, signal: SceneSignal, generator: torch.Generator, known=None) -> RayObjective:
+        if known is not None:
+            raise InputError("a mask of known samples applies to images only")
+        return RayObjective(signal, generator)
+
+    def check_model(self, geometry: SceneGeometry, config: ModelConfig) -> None:
+        if config.in_features != 3 or config.out_features != 4 or config.signal_shape() is not None:
+            raise BitstreamError(f"corrupt bitstream: a {config.in_features}-D model with {config.out_features} "
+                                 "outputs cannot render a scene")
+
+    def pack_side_data(self, signal: SceneSignal) -> bytes:
+        return pack_occupancy(signal.occupancy)
+
+    def side_data(self, geometry: SceneGeometry, data: bytes) -> np.ndarray:
+        return unpack_occupancy(data, geometry.grid_side)
+
+    def output_shape(self, geometry: SceneGeometry, scale, size) -> tuple[int, int]:
+        from .image import output_size
+
+        width, height = output_size(geometry, scale, size)
+        if max(width, height) > MAX_VIEW_SIDE:
+            raise LimitError(f"views of {width}x{height} are larger than {MAX_VIEW_SIDE} per side")
+        return (height, width)
+
+    def render_plan(self, config: ModelConfig, geometry: SceneGeometry, shape: tuple[int, ...]) -> RenderPlan:
+        """One view's ray sampling and the decode of the weights; the network's work on the samples
+        in occupied cells is counted as views are rendered (``DecodedScene.render``)."""
+        height, width = shape
+        rays = height * width
+        chunk = min(rays_per_chunk(geometry), rays)
+        memory = rays * 3 + chunk * geometry.samples_per_ray * SAMPLE_BYTES + ACTIVATION_BUDGET_BYTES \
+            + 3 * config.parameter_count() * FLOAT_BYTES + geometry.grid_side ** 3
+        return RenderPlan(shape, (chunk,), config.decode_ops() +
+                          rays * geometry.samples_per_ray * SAMPLE_TEST_OPS, memory)
+
+    def render(self, network: CoordinateNetwork, geometry: SceneGeometry, plan: RenderPlan,
+               limits: DecodeLimits = DecodeLimits(), side_data=None) -> "DecodedScene":
+        height, width = plan.shape
+        return DecodedScene(network, geometry, side_data, limits, width, height)
+
+    def measure(self, signal: SceneSignal, decoded: "DecodedScene", known=None) -> dict:
+        """PSNR (mean over views) and SSIM of the held-out views, or of up to 10 training views when
+        none is held out (``measured_on`` says which)."""
+        from ..metrics import psnr, ssim
+
+        if signal.held_out is not None:
+            views, images, on = signal.held_out, signal.held_out_images, "held-out views"
+        else:
+            chosen = np.linspace(0, len(signal.images) - 1, min(10, len(signal.images))).round().astype(int)
+            views = Views(signal.views.poses[chosen], signal.views.width, signal.views.height, signal.views.focal)
+            images, on = signal.images[chosen], "training views"
+        rendered, truth = decoded.render(views), to_pixels(images)
+        return {"psnr": float(np.mean([psnr(t, r) for t, r in zip(truth, rendered)])),
+                "ssim": float(np.mean([ssim(t, r) for t, r in zip(truth, rendered)])),
+                "measured_on": on, "views": len(truth)}
+
+
+SCENE = SceneType()
