@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import datetime
 import multiprocessing
 import os
@@ -73,6 +74,26 @@ def run_in_workers(task: Callable, jobs: Iterable, workers: int | None = None,
             if on_result is not None:
                 on_result(jobs[index], results[index])
     return results
+
+
+def read_csv_rows(path: Path) -> list[dict]:
+    """The rows of a results CSV (none if it does not exist yet)."""
+    if not path.exists():
+        return []
+    with open(path, newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+def append_csv_rows(path: Path, columns: tuple[str, ...], rows: list[dict]) -> None:
+    """Append ``rows`` to a results CSV (with a header if it is new), floats to 6 significant digits:
+    long runs write each result as it comes."""
+    new = not path.exists()
+    with open(path, "a", newline="") as handle:
+        writer = csv.DictWriter(handle, columns)
+        if new:
+            writer.writeheader()
+        for row in rows:
+            writer.writerow({key: (f"{value:.6g}" if isinstance(value, float) else value) for key, value in row.items()})
 
 
 def run_description(command: list[str]) -> str:

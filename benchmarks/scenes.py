@@ -20,13 +20,12 @@ already there unless ``--fresh``), then the table and the held-out views beside 
 from __future__ import annotations
 
 import argparse
-import csv
 import sys
 import time
 
 import numpy as np
 
-from .common import RESULTS, SHARED_DATA, run_description, run_in_workers
+from .common import RESULTS, SHARED_DATA, append_csv_rows, read_csv_rows, run_description, run_in_workers
 
 COLUMNS = ("scene", "codec", "setting", "bytes", "psnr", "ssim", "encode_s", "render_s")
 CSV = RESULTS / "scenes.csv"
@@ -98,20 +97,11 @@ def floors(scene: str) -> list[dict]:
 
 
 def read_rows() -> list[dict]:
-    if not CSV.exists():
-        return []
-    with open(CSV, newline="") as handle:
-        return list(csv.DictReader(handle))
+    return read_csv_rows(CSV)
 
 
 def append_rows(rows: list[dict]) -> None:
-    new = not CSV.exists()
-    with open(CSV, "a", newline="") as handle:
-        writer = csv.DictWriter(handle, COLUMNS)
-        if new:
-            writer.writeheader()
-        for row in rows:
-            writer.writerow({key: (f"{value:.6g}" if isinstance(value, float) else value) for key, value in row.items()})
+    append_csv_rows(CSV, COLUMNS, rows)
 
 
 def write_report(command: list[str]) -> None:

@@ -22,7 +22,6 @@ already there unless ``--fresh``), then the table, the RD plot and the pictures 
 from __future__ import annotations
 
 import argparse
-import csv
 import sys
 import time
 from pathlib import Path
@@ -32,7 +31,7 @@ import numpy as np
 from inrcodec.shapes import sample_surface, triangle_areas
 from inrcodec.signals.volume import iou
 
-from .common import RESULTS, SHARED_DATA, run_description, run_in_workers
+from .common import RESULTS, SHARED_DATA, append_csv_rows, read_csv_rows, run_description, run_in_workers
 
 SHAPES = {"bunny": "bunny/bun_zipper.ply", "armadillo": "armadillo/armadillo_50k_edgebreaker.obj",
           "dragon": "dragon/dragon_50k_euclid.ply"}
@@ -172,20 +171,11 @@ def _resample(grid: np.ndarray, side: int) -> np.ndarray:
 
 
 def read_rows() -> list[dict]:
-    if not CSV.exists():
-        return []
-    with open(CSV, newline="") as handle:
-        return list(csv.DictReader(handle))
+    return read_csv_rows(CSV)
 
 
 def append_rows(rows: list[dict]) -> None:
-    new = not CSV.exists()
-    with open(CSV, "a", newline="") as handle:
-        writer = csv.DictWriter(handle, COLUMNS)
-        if new:
-            writer.writeheader()
-        for row in rows:
-            writer.writerow({key: (f"{value:.6g}" if isinstance(value, float) else value) for key, value in row.items()})
+    append_csv_rows(CSV, COLUMNS, rows)
 
 
 def write_report(command: list[str]) -> None:

@@ -126,72 +126,52 @@ def model_config(model: str, level: int, sides: tuple[int, ...], channels: int) 
 
 
 @dataclass(frozen=True)
-class VolumePreset:
-    """One quality level for shapes: an SL²A network of 3 inputs (its size sets the file's), the
-    rate weight λ (cross-entropy per kilobyte) and the optimizer steps of an encode."""
+class FieldPreset:
+    """One quality level of a 3-D field (a shape's occupancy, a scene's radiance): an SL²A network
+    of 3 inputs (its size sets the file's), the rate weight λ (distortion per kilobyte) and the
+    optimizer steps of an encode."""
 
     level: int
     width: int
     degree: int
     rate_weight: float
-    hidden_layers: int = 2
-    steps: int = 4000
+    hidden_layers: int
+    steps: int
 
 
-VOLUME_PRESETS = (
-    VolumePreset(1, width=24, degree=16, rate_weight=4e-3),
-    VolumePreset(2, width=32, degree=16, rate_weight=3e-3),
-    VolumePreset(3, width=40, degree=24, rate_weight=2e-3),
-    VolumePreset(4, width=48, degree=24, rate_weight=1.5e-3),
-    VolumePreset(5, width=64, degree=32, rate_weight=1e-3),
+VOLUME_PRESETS = tuple(FieldPreset(level, width, degree, rate_weight, 2, steps) for level, width, degree, rate_weight, steps in (
+    (1, 24, 16, 4e-3, 4000), (2, 32, 16, 3e-3, 4000), (3, 40, 24, 2e-3, 4000), (4, 48, 24, 1.5e-3, 4000),
+    (5, 64, 32, 1e-3, 4000),
     # the top levels buy accuracy with time: on the armadillo at level 6, λ 7e-4 and 4000 steps gave
     # IoU@256³ 0.9891 in 14.3 KB; λ 4e-4 and 6000 steps 0.9902 in 15.1 KB (benchmarks/RESULTS.md)
-    VolumePreset(6, width=72, degree=32, rate_weight=4e-4, steps=6000),
-    VolumePreset(7, width=96, degree=40, rate_weight=3e-4, steps=6000),
-)
-VOLUME_BATCH_SAMPLES = 1 << 14
-
-
-def volume_config(model: str, level: int, side: int) -> ModelConfig:
-    """The network of family ``model`` that quality ``level`` uses for a shape whose default grid has
-    ``side`` samples along its longest axis: SL²A at the level's size, or the widest baseline of no
-    more parameters."""
-    if model == "latent":
-        raise InputError("the latent model codes images only; choose sl2a or a baseline for shapes")
-    chosen = VOLUME_PRESETS[level - 1]
-    sl2a = Sl2aConfig(3, 1, width=chosen.width, degree=chosen.degree, hidden_layers=chosen.hidden_layers)
-    if model == "sl2a":
-        return sl2a
-    return REGISTRY[model].config_class.sized_for(sl2a.parameter_count(), 3, 1, side)
-
-
-@dataclass(frozen=True)
-class ScenePreset:
-    """One quality level for scenes: an SL²A radiance field of 3 inputs and 4 outputs (density,
-    RGB), the rate weight λ (MSE per kilobyte) and the optimizer steps of an encode."""
-
-    level: int
-    width: int
-    degree: int
-    rate_weight: float
-    hidden_layers: int = 3
-    steps: int = 8000  # of 512 rays each
-
-
-SCENE_PRESETS = tuple(ScenePreset(level, width, width, rate_weight) for level, width, rate_weight in (
+    (6, 72, 32, 4e-4, 6000), (7, 96, 40, 3e-4, 6000)))
+VOLUME_BATCH_SAMPLES = 1 << 14  # points per step
+# scenes: λ is MSE per KB; steps of 512 rays (many small steps beat few large ones: RESULTS.md)
+SCENE_PRESETS = tuple(FieldPreset(level, width, width, rate_weight, 3, 8000) for level, width, rate_weight in (
     (1, 32, 8e-5), (2, 48, 4e-5), (3, 56, 2e-5), (4, 64, 1e-5), (5, 80, 5e-6), (6, 96, 2.5e-6), (7, 128, 1.2e-6)))
 
 
-def scene_config(model: str, level: int) -> ModelConfig:
-    """The radiance field of family ``model`` at quality ``level``: SL²A at the level's size, or the
-    widest baseline of no more parameters."""
+def field_config(model: str, chosen: FieldPreset, out_features: int, side: int, kind: str) -> ModelConfig:
+    """The network of family ``model`` for a 3-D field of ``out_features`` at preset ``chosen``:
+    SL²A at the preset's size, or the widest baseline of no more parameters (``side``: samples
+    along the longest axis, which some baselines' frequencies follow)."""
     if model == "latent":
-        raise InputError("the latent model codes images only; choose sl2a or a baseline for scenes")
-    chosen = SCENE_PRESETS[level - 1]
-    sl2a = Sl2aConfig(3, 4, width=chosen.width, degree=chosen.degree, hidden_layers=chosen.hidden_layers)
+        raise InputError(f"the latent model codes images only; choose sl2a or a baseline for {kind}")
+    sl2a = Sl2aConfig(3, out_features, width=chosen.width, degree=chosen.degree, hidden_layers=chosen.hidden_layers)
     if model == "sl2a":
         return sl2a
-    return REGISTRY[model].config_class.sized_for(sl2a.parameter_count(), 3, 4, 256)
+    return REGISTRY[model].config_class.sized_for(sl2a.parameter_count(), 3, out_features, side)
+
+
+def volume_config(model: str, level: int, side: int) -> ModelConfig:
+    """The network of quality ``level`` for a shape whose default grid has ``side`` samples along its
+    longest axis."""
+    return field_config(model, VOLUME_PRESETS[level - 1], 1, side, "shapes")
+
+
+def scene_config(model: str, level: int) -> ModelConfig:
+    """The radiance field (density and RGB) of quality ``level``."""
+    return field_config(model, SCENE_PRESETS[level - 1], 4, 256, "scenes")
 
 
 def float_fit_schedule(steps: int, learning_rate: float) -> Schedule:

@@ -37,10 +37,15 @@ def load_scene(source: str | os.PathLike, size: int | None = None, holdout: int 
     (default 100, or the source's if smaller), every ``holdout``-th view (0, K, 2K, …) kept out of
     training for the encoder's report (0: none)."""
     path = Path(source)
+    if size is not None and not 1 <= size <= MAX_VIEW_SIDE:
+        raise InputError(f"--size {size} is outside 1..{MAX_VIEW_SIDE}")
+    if holdout < 0 or holdout == 1:
+        raise InputError("--holdout K keeps every K-th view out of training: K is 0 (none) or at least 2")
     if path.is_dir():
-        rgba, poses, focal = _read_folder(path)
+        rgba, poses, focal = _read_folder(path, size)
     elif path.is_file() and path.suffix.lower() in SCENE_SUFFIXES:
         rgba, poses, focal = _read_npz(path)
+        rgba, focal = _resized(rgba, focal, _side(rgba.shape[1:3], size))
     elif not path.exists():
         raise InputError(f"{path}: no such file or folder")
     else:
@@ -50,13 +55,6 @@ def load_scene(source: str | os.PathLike, size: int | None = None, holdout: int 
         raise InputError(f"{path}: the poses must be one 4x4 matrix per view, not shape {poses.shape}")
     if not np.isfinite(poses).all():
         raise InputError(f"{path}: the camera poses have NaN or infinite values")
-    if holdout < 0 or holdout == 1:
-        raise InputError("--holdout K keeps every K-th view out of training: K is 0 (none) or at least 2")
-    height, width = rgba.shape[1:3]
-    side = min(DEFAULT_SCENE_SIDE, max(height, width)) if size is None else size
-    if not 1 <= side <= MAX_VIEW_SIDE:
-        raise InputError(f"--size {side} is outside 1..{MAX_VIEW_SIDE}")
-    rgba, focal = _resized(rgba, focal, side)
     alpha = rgba[..., 3]
     images = rgba[..., :3] * alpha[..., None] + (1 - alpha[..., None])  # composited on white
     held = np.zeros(len(poses), dtype=bool)
@@ -72,7 +70,14 @@ def load_scene(source: str | os.PathLike, size: int | None = None, holdout: int 
                        images[held].astype(np.float32) if held.any() else None)
 
 
-def _read_folder(path: Path) -> tuple[np.ndarray, np.ndarray, float]:
+def _side(shape: tuple[int, int], size: int | None) -> int:
+    """The longer side views are trained at: ``size``, or 100 (the source's if smaller)."""
+    return min(DEFAULT_SCENE_SIDE, max(shape)) if size is None else size
+
+
+def _read_folder(path: Path, size: int | None) -> tuple[np.ndarray, np.ndarray, float]:
+    """The views of a Blender folder, each resized as it is read (800-pixel views would take a
+    gigabyte as float arrays), its poses and the focal length at the resized size."""
     candidates = sorted(path.glob("transforms*.json"))
     chosen = path / "transforms_train.json" if (path / "transforms_train.json").is_file() else \
         (candidates[0] if len(candidates) == 1 else None)
@@ -91,11 +96,16 @@ def _read_folder(path: Path) -> tuple[np.ndarray, np.ndarray, float]:
         raise LimitError(f"{chosen}: {len(frames)} views, more than {MAX_VIEWS}")
     if not (math.isfinite(angle) and 0 < angle < math.pi):
         raise InputError(f"{chosen}: camera_angle_x {angle} is not an angle in (0, π)")
-    images = [_read_rgba(chosen.parent / name, chosen) for name, _ in frames]
-    if len({image.shape for image in images}) != 1:
-        raise InputError(f"{chosen}: the views do not all have the same size")
-    rgba = np.stack(images)
-    return rgba, np.stack([pose for _, pose in frames]), rgba.shape[2] / 2 / math.tan(angle / 2)
+    images, source_shape, focal = [], None, None
+    for name, _ in frames:
+        image = _read_rgba(chosen.parent / name, chosen)
+        if source_shape is None:
+            source_shape = image.shape
+        elif image.shape != source_shape:
+            raise InputError(f"{chosen}: the views do not all have the same size")
+        resized, focal = _resized(image[None], image.shape[1] / 2 / math.tan(angle / 2), _side(image.shape[:2], size))
+        images.append(resized[0])
+    return np.stack(images), np.stack([pose for _, pose in frames]), focal
 
 
 def _read_rgba(base: Path, transforms: Path) -> np.ndarray:
