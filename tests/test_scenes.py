@@ -83,7 +83,11 @@ def test_occupancy_packing_round_trips_and_hostile_side_data_is_refused(ball_fil
     grid = np.random.default_rng(0).random((5, 5, 5)) > 0.5
     assert (unpack_occupancy(pack_occupancy(grid), 5) == grid).all()
     stream = read_bitstream(ball_file)
-    for side_data in (b"", b"not zstd at all", pack_occupancy(np.ones((8, 8, 8), bool))):
+    import zstandard
+
+    oversized = zstandard.ZstdCompressor().compress(bytes(1 << 26))  # 64 MB of zeros in a few KB
+    too_large_window = bytes.fromhex("28b52ffdf016da6b95204045000010ffff010093001600")  # found by the fuzzer
+    for side_data in (b"", b"not zstd at all", pack_occupancy(np.ones((8, 8, 8), bool)), oversized, too_large_window):
         hostile = write_bitstream(stream.__class__(**{**vars(stream), "side_data": side_data}))
         with pytest.raises(BitstreamError, match="occupancy grid"):
             read_bitstream(hostile)

@@ -10,6 +10,7 @@ scene folders, cameras and carving the hull live in ``inrcodec.scenes``.
 
 from __future__ import annotations
 
+import io
 import math
 from dataclasses import dataclass
 
@@ -145,8 +146,9 @@ def unpack_occupancy(data: bytes, side: int) -> np.ndarray:
     import zstandard
 
     expected = -(-side ** 3 // 8)
-    try:
-        raw = zstandard.ZstdDecompressor().decompress(data, max_output_size=expected)
+    try:  # streamed, reading at most one byte past the grid: a frame may declare any size
+        with zstandard.ZstdDecompressor().stream_reader(io.BytesIO(data)) as reader:
+            raw = reader.read(expected + 1)
     except zstandard.ZstdError as error:
         raise BitstreamError(f"corrupt bitstream: the occupancy grid does not decompress ({error})") from None
     if len(raw) != expected:
