@@ -62,6 +62,25 @@ def test_a_batch_skips_bad_files_and_resumes(tmp_path, small_rgb):
     assert (outputs / "a.inr").stat().st_mtime_ns == before
 
 
+def test_a_batch_of_two_workers_writes_the_bytes_of_single_threaded_encodes(tmp_path, small_rgb):
+    import torch
+
+    pictures, outputs = tmp_path / "in", tmp_path / "out"
+    pictures.mkdir()
+    Image.fromarray(small_rgb).save(pictures / "a.png")
+    Image.fromarray(small_rgb[:16, :16]).save(pictures / "b.png")
+    result = run("encode-dir", pictures, outputs, "--iters", "20", "--device", "cpu", "--workers", "2")
+    assert result.exit_code == 0 and "pictures per minute" in result.output, result.output
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        for name in ("a", "b"):
+            expected = inrcodec.encode(str(pictures / f"{name}.png"), iterations=20, device="cpu").data
+            assert (outputs / f"{name}.inr").read_bytes() == expected
+    finally:
+        torch.set_num_threads(threads)
+
+
 def test_a_one_pixel_picture_round_trips():
     pixel = np.array([[[200, 30, 90]]], dtype=np.uint8)
     data = inrcodec.encode_image(pixel, quality=1, iterations=30, device="cpu")
