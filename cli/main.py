@@ -26,6 +26,7 @@ from inrcodec.scenes import is_scene_path, read_cameras, save_views
 from inrcodec.shapes import SHAPE_SUFFIXES, is_shape_path, save_volume
 from inrcodec.signals.image import save_image
 from inrcodec.signals.volume import Volume
+from inrcodec.threads import fit_threads
 
 from .demo import print_rows, run_demo
 
@@ -147,10 +148,10 @@ def main():
               help="Picture of INPUT's size, white where pixels are known: only those are fitted and "
                    "the decoder fills in the rest (inpainting). PSNR is then over the known pixels.")
 @click.option("--threads", type=click.IntRange(min=1),
-              help="CPU threads of the fit [default: one per core, or OMP_NUM_THREADS]. Running several "
-                   "encodes at once, give each --threads 1 (or use encode-dir): on 2 cores two encodes "
-                   "of two threads each ran 26x slower than one alone, of one thread each 1.04x. The "
-                   "seed gives the same bytes at the same thread count.")
+              help="CPU threads of the fit [default: one per core (or OMP_NUM_THREADS) if no other "
+                   "inrcodec encode is running, else 1: on 2 cores two encodes of two threads each ran "
+                   "21.6x slower than one alone]. The seed gives the same bytes at the same thread count: "
+                   "give --threads for the same bytes whatever else runs.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON summary object on stdout.")
 @click.option("-f", "--force", is_flag=True, help="Overwrite OUTPUT if it exists.")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
@@ -165,30 +166,12 @@ def encode(input_path, output, quality, bpp, max_bytes, grid_side, holdout, mode
     output = output or output_beside(input_path, ".inr")
     if output != "-":
         refuse_existing(output, force=force)
-    if threads is not None:
-        import torch
-
-        torch.set_num_threads(threads)
     progress = not quiet and sys.stderr.isatty()
     if holdout and not is_scene_path(input_path):
         raise InputError("--holdout applies to scenes (a folder or a .npz)")
-    if is_scene_path(input_path):
-        if bpp is not None or mask is not None or max_bytes is not None:
-            raise InputError("--bpp, --bytes and --mask do not apply to scenes; choose a quality level")
-        result = api.encode_scene(input_path, quality=quality, model=model, size=grid_side, holdout=holdout,
-                                  iterations=iters, device=device, seed=seed, progress=progress)
-    elif is_shape_path(input_path):
-        if bpp is not None or mask is not None:
-            raise InputError("--bpp and --mask apply to images; for a shape, use --bytes")
-        result = api.encode_volume(input_path, quality=quality, max_bytes=max_bytes, model=model,
-                                   size=grid_side, iterations=iters, device=device, seed=seed, progress=progress)
-    else:
-        if max_bytes is not None or grid_side is not None:
-            raise InputError(f"--bytes and --size apply to shapes ({', '.join(SHAPE_SUFFIXES)}); "
-                             "for an image, use --bpp")
-        source = read_input(input_path) if input_path == "-" else input_path
-        result = api.encode(source, quality=quality, bpp=bpp, model=model, iterations=iters,
-                            device=device, seed=seed, mask=mask, progress=progress)
+    with fit_threads(threads):
+        result = _encode_any(input_path, quality, bpp, max_bytes, grid_side, holdout, model, iters, device, seed,
+                             mask, progress)
     if output == "-":
         click.get_binary_stream("stdout").write(result.data)
     else:
@@ -207,6 +190,27 @@ def encode(input_path, output, quality, bpp, max_bytes, grid_side, holdout, mode
             measured = f"{result.bpp:.4f} bpp, PSNR {result.psnr:.2f} dB{similarity}"
         click.echo(f"{output}: {result.bytes} bytes, {measured} (quality {result.quality}, {result.model}, "
                    f"{result.seconds:.1f} s)", err=output == "-")
+
+
+def _encode_any(input_path, quality, bpp, max_bytes, grid_side, holdout, model, iters, device, seed, mask,
+                progress):
+    """The encode of INPUT by its kind, refusing options of the other kinds."""
+    if is_scene_path(input_path):
+        if bpp is not None or mask is not None or max_bytes is not None:
+            raise InputError("--bpp, --bytes and --mask do not apply to scenes; choose a quality level")
+        return api.encode_scene(input_path, quality=quality, model=model, size=grid_side, holdout=holdout,
+                                iterations=iters, device=device, seed=seed, progress=progress)
+    if is_shape_path(input_path):
+        if bpp is not None or mask is not None:
+            raise InputError("--bpp and --mask apply to images; for a shape, use --bytes")
+        return api.encode_volume(input_path, quality=quality, max_bytes=max_bytes, model=model,
+                                 size=grid_side, iterations=iters, device=device, seed=seed, progress=progress)
+    if max_bytes is not None or grid_side is not None:
+        raise InputError(f"--bytes and --size apply to shapes ({', '.join(SHAPE_SUFFIXES)}) and --size to "
+                         "scenes; for an image, use --bpp")
+    source = read_input(input_path) if input_path == "-" else input_path
+    return api.encode(source, quality=quality, bpp=bpp, model=model, iterations=iters,
+                      device=device, seed=seed, mask=mask, progress=progress)
 
 
 @main.command("encode-dir")

@@ -136,3 +136,29 @@ def test_a_batch_runs_on_a_local_ray_instance(tmp_path, small_rgb):
     assert "1 encoded, 0 kept (already there), 1 failed" in result.output
     assert "broken.png" in result.output
     assert inrcodec.decode_image((outputs / "a.inr").read_bytes()).shape == small_rgb.shape
+
+
+def test_an_encode_fits_with_one_thread_while_another_holds_the_machine_and_keeps_them_otherwise(tmp_path, monkeypatch):
+    import fcntl
+
+    import torch
+
+    from inrcodec import threads
+
+    monkeypatch.setattr(threads, "LOCK_PATH", tmp_path / "encode.lock")
+    before = torch.get_num_threads()
+    torch.set_num_threads(2)
+    try:
+        with threads.fit_threads() as count:
+            assert count == 2
+            with threads.fit_threads() as second:  # another encode, started meanwhile
+                assert second == 1
+        with open(tmp_path / "encode.lock", "a") as other:  # held by another process's encode
+            fcntl.flock(other, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            with threads.fit_threads() as count:
+                assert count == 1
+            with threads.fit_threads(requested=2) as count:
+                assert count == 2
+        assert torch.get_num_threads() == 2
+    finally:
+        torch.set_num_threads(before)

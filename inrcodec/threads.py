@@ -1,0 +1,52 @@
+"""How many CPU threads a command-line encode fits with.
+
+PyTorch's OpenMP threads spin while they wait for each other; two encodes of one thread per core
+each on a 2-core machine ran 21.6× slower than one alone (``benchmarks/RESULTS.md``, *Speed*),
+while one encode of every core beside one of a single thread ran 1.9×. So an encode takes every
+core only when no other inrcodec encode is running on the machine (it holds an exclusive lock on a
+file in the temporary folder while it fits); one that starts while another runs fits with one
+thread. ``--threads N`` overrides this. The seed gives the same bytes at the same thread count.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import tempfile
+from pathlib import Path
+
+import torch
+
+LOCK_PATH = Path(tempfile.gettempdir()) / "inrcodec-encode.lock"
+
+
+@contextlib.contextmanager
+def fit_threads(requested: int | None = None):
+    """Within the block, torch uses ``requested`` threads, or, unrequested, its current count if
+    this is the only encode on the machine and one thread otherwise; restored on exit."""
+    previous = torch.get_num_threads()
+    with contextlib.ExitStack() as stack:
+        if requested is not None:
+            torch.set_num_threads(requested)
+        elif previous > 1 and not _sole_encode(stack):
+            torch.set_num_threads(1)
+        try:
+            yield torch.get_num_threads()
+        finally:
+            torch.set_num_threads(previous)
+
+
+def _sole_encode(stack: contextlib.ExitStack) -> bool:
+    """Take the machine-wide encode lock without waiting (held until ``stack`` closes): False if
+    another encode holds it. Where locks are unavailable (no fcntl, a read-only temporary folder),
+    every encode counts as the only one."""
+    try:
+        import fcntl
+
+        handle = stack.enter_context(open(LOCK_PATH, "a"))
+    except (ImportError, OSError):
+        return True
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        return False
+    return True
