@@ -1,8 +1,8 @@
 """How many CPU threads a command-line encode fits with.
 
 PyTorch's OpenMP threads spin while they wait for each other; two encodes of one thread per core
-each on a 2-core machine ran 21.6× slower than one alone (``benchmarks/RESULTS.md``, *Speed*),
-while one encode of every core beside one of a single thread ran 1.9×. So an encode takes every
+each on a 2-core machine took 21.6× the time of one alone, while with this rule (the second one
+single-threaded) two took 1.56× (``benchmarks/RESULTS.md``, *Speed*). So an encode takes every
 core only when no other inrcodec encode is running on the machine (it holds an exclusive lock on a
 file in the temporary folder while it fits); one that starts while another runs fits with one
 thread. ``--threads N`` overrides this. The seed gives the same bytes at the same thread count.
