@@ -1,10 +1,11 @@
-"""Wall-clock timings of the default codec on an idle machine: decoding real full-size files and
-encoding a 256² crop at the default level, with one and with two threads.
+"""Wall-clock timings of the default codec on an idle machine: decoding real full-size files at ×1
+and ×4 (with the process's peak memory) and encoding a 256² crop at the default level, with one
+and with two threads.
 
     python -m benchmarks.timing            # ~5 min on 2 cores; run it with nothing else on the machine
 
-Decodes: every bitstream in results/files/ (the full-size encodes of ``benchmarks.rd --standard``),
-median of 5 after a warm-up, in-process (no interpreter start-up). Encode: kodim23's 256² centre crop
+Decodes: the Kodak bitstreams in results/files/ (the full-size encodes of ``benchmarks.rd
+--standard``), median of 5 (×4: of 3) after a warm-up, in-process (no interpreter start-up). Encode: kodim23's 256² centre crop
 at the default quality, once per thread count. Writes results/timing.json and prints a table.
 """
 
@@ -12,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import resource
 import sys
 
 import torch
@@ -30,7 +32,7 @@ def main(argv=None) -> None:
     parser.add_argument("--image", default="kodim23")
     args = parser.parse_args(argv)
     description = run_description(["python", "-m", "benchmarks.timing", *(sys.argv[1:] if argv is None else argv)])
-    files = sorted(FILES.glob("*.inr"))
+    files = sorted(FILES.glob("kodim*.inr"))
     rows = []
     for threads in args.threads:
         torch.set_num_threads(threads)
@@ -39,11 +41,15 @@ def main(argv=None) -> None:
             pixels = inrcodec.decode_image(data)  # warm-up
             rows.append(dict(task="decode", file=path.name, bytes=len(data), size=f"{pixels.shape[1]}x{pixels.shape[0]}",
                              threads=threads, seconds=median_seconds(lambda: inrcodec.decode_image(data), repeats=5)))
+            rows.append(dict(task="decode ×4", file=path.name, bytes=len(data),
+                             size=f"{4 * pixels.shape[1]}x{4 * pixels.shape[0]}", threads=threads,
+                             seconds=median_seconds(lambda: inrcodec.decode_image(data, scale=4), repeats=3)))
         result = inrcodec.encode(kodak_image(args.image, 256), quality=DEFAULT_QUALITY, device="cpu")
         rows.append(dict(task="encode", file=f"{args.image} 256² crop, quality {DEFAULT_QUALITY}", bytes=result.bytes,
                          size="256x256", threads=threads, seconds=result.seconds))
-    (RESULTS / "timing.json").write_text(json.dumps({"run": description, "rows": rows}, indent=1))
-    print(f"Run: {description}.\n\n| task | input | bytes | size | threads | seconds |\n|---|---|---|---|---|---|")
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # the whole process, torch included
+    (RESULTS / "timing.json").write_text(json.dumps({"run": description, "rows": rows, "peak_rss_mb": peak_mb}, indent=1))
+    print(f"Run: {description}; peak RSS of the process {peak_mb:.0f} MB.\n\n| task | input | bytes | size | threads | seconds |\n|---|---|---|---|---|---|")
     for row in rows:
         print(f"| {row['task']} | {row['file']} | {row['bytes']} | {row['size']} | {row['threads']} | {row['seconds']:.3f} |")
 

@@ -50,13 +50,21 @@ class ContextModel:
         """``(N, CONTEXT_INPUTS)`` contexts in sixteenths -> (μ in sixteenths, log2 b in eighths)."""
         e_w1, e_b1, e_w2, e_b2, e_level = self.exponents
         # hidden, in 1/256ths: W1·x is in units of 2^(e_w1 − 4)
-        hidden = _times_power_of_two(contexts16 @ self.hidden_weight.T, e_w1 - 4 + 8) \
+        hidden = _times_power_of_two(_exact_product(contexts16, self.hidden_weight.T), e_w1 - 4 + 8) \
             + _times_power_of_two(self.hidden_bias, e_b1 + 8)
-        hidden = np.clip(hidden, 0, HIDDEN_CLAMP)
-        out = _times_power_of_two(hidden @ self.output_weight.T, e_w2 - 8 + 4) \
+        hidden = np.minimum(np.maximum(hidden, 0, out=hidden), HIDDEN_CLAMP, out=hidden)
+        out = _times_power_of_two(_exact_product(hidden, self.output_weight.T), e_w2 - 8 + 4) \
             + _times_power_of_two(self.output_bias, e_b2 + 4) \
             + _times_power_of_two(self.level_bias[level], e_level + 4)
         return out[:, 0], _times_power_of_two(out[:, 1], -1)  # μ in 1/16; log2 b from 1/16 to 1/8
+
+
+def _exact_product(integers: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    """``integers @ weights`` of int64 arrays, exactly, by float64 BLAS (numpy's integer matmul is an
+    unvectorised loop): every product and partial sum is an integer below 2^53 — contexts are below
+    2^12 in magnitude and hidden values below 2^24, weights below 2^15, at most 32 terms — so float64
+    holds each one exactly."""
+    return (integers.astype(np.float64) @ weights.astype(np.float64)).astype(np.int64)
 
 
 def _times_power_of_two(values, exponent: int) -> np.ndarray:
@@ -128,10 +136,10 @@ class _TableCache:
 def _tables(model: ContextModel, level: int, contexts16: np.ndarray, max_abs: int):
     """(centres, scale indices, mean offsets) of the latents whose contexts are given."""
     mean16, log_scale8 = model.predict(contexts16, level)
-    mean16 = np.clip(mean16, -16 * max_abs, 16 * max_abs)
+    mean16 = np.minimum(np.maximum(mean16, -16 * max_abs), 16 * max_abs)  # np.clip costs 7 µs a call here
     centres = (mean16 + 8) >> 4
     offsets = mean16 - 16 * centres
-    scale_indices = np.clip(log_scale8 + SCALE_INDEX_OFFSET, 0, MAX_SCALE_INDEX)
+    scale_indices = np.minimum(np.maximum(log_scale8 + SCALE_INDEX_OFFSET, 0), MAX_SCALE_INDEX)
     return centres, scale_indices, offsets
 
 
