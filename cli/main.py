@@ -261,7 +261,7 @@ def encode_dir(input_dir, output_dir, quality, model, iters, device, seed, force
               "positive number; 4 = four times wider and taller).")
 @click.option("--size", callback=parse_size, metavar="WxH|N",
               help="Render at exactly WIDTHxHEIGHT pixels; a shape on a grid whose longest side is N "
-                   "(or NXxNYxNZ) samples.")
+                   "(or NXxNYxNZ) samples; a scene's views at WIDTHxHEIGHT or N along the longer side.")
 @click.option("--orbit", type=click.IntRange(1, 3600),
               help="Scenes: render this many views evenly around the scene (PNGs and an animated "
                    "orbit.webp) [default: 24 unless --poses].")

@@ -77,6 +77,9 @@ def test_encode_reports_held_out_psnr_and_the_file_carries_the_occupancy_grid(ba
     assert 0 < occupancy.mean() < 0.6
     scene = inrcodec.decode_scene(ball_file)
     assert scene.render(scene.orbit(2)).shape == (2, 24, 24, 3)
+    for size, shape in (((36,), (1, 36, 36, 3)), ((40, 20), (1, 20, 40, 3))):  # the longer side, or W x H
+        resized = inrcodec.decode_scene(ball_file, size=size)
+        assert resized.render(resized.orbit(1)).shape == shape
 
 
 def test_occupancy_packing_round_trips_and_hostile_side_data_is_refused(ball_file):

@@ -385,8 +385,12 @@ class SceneType(SignalType):
         return unpack_occupancy(data, geometry.grid_side)
 
     def output_shape(self, geometry: SceneGeometry, scale, size) -> tuple[int, int]:
+        """Views of ``size`` = (width, height), or (N,) for N along the longer side, or ``scale``
+        times the encoded views."""
         from .image import output_size
 
+        if size is not None and len(size) == 1:
+            scale, size = size[0] / max(geometry.width, geometry.height), None
         width, height = output_size(geometry, scale, size)
         if max(width, height) > MAX_VIEW_SIDE:
             raise LimitError(f"views of {width}x{height} are larger than {MAX_VIEW_SIDE} per side")
