@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from .errors import InputError, LimitError
-from .signals.scene import MAX_VIEW_SIDE, SceneGeometry, SceneSignal, Views, orbit
+from .signals.scene import MAX_VIEW_SIDE, SceneGeometry, SceneSignal, Views, orbit_poses
 
 SCENE_SUFFIXES = (".npz",)
 DEFAULT_SCENE_SIDE = 100  # training views are resized to this longer side unless --size says otherwise
@@ -163,8 +163,9 @@ def _resized(rgba: np.ndarray, focal: float, side: int) -> tuple[np.ndarray, flo
 
 
 def carve(views: Views, alpha: np.ndarray) -> tuple[SceneGeometry, np.ndarray]:
-    """The box and ``GRID_SIDE``³ occupancy of the visual hull of ``views``' alpha masks: first over
-    a cube around the point the cameras look at, then again over the hull's bounding box."""
+    """The box and ``GRID_SIDE``³ occupancy of the visual hull of ``views``' alpha masks: carved over
+    a cube around the point the cameras look at, then twice more, each time over the bounding box
+    (grown by a cell) of the hull before."""
     positions = views.poses[:, :3, 3]
     axes = -views.poses[:, :3, 2]  # viewing directions
     centre = _closest_point_to_lines(positions, axes)
@@ -196,8 +197,9 @@ def carve(views: Views, alpha: np.ndarray) -> tuple[SceneGeometry, np.ndarray]:
 
 
 def _hull(views: Views, alpha: np.ndarray, low: np.ndarray, high: np.ndarray) -> np.ndarray:
-    """Cells of the box [low, high] (``GRID_SIDE`` per axis) that every view seeing their centre
-    covers, with each mask dilated by the projected radius of a cell (so thin parts survive)."""
+    """Cells of the box [low, high] (``GRID_SIDE`` per axis) whose centre at least
+    ``MIN_SEEN_SHARE`` of the views see and every view that sees it covers, each mask dilated by
+    the projected radius of a cell (so thin parts survive)."""
     from scipy.ndimage import maximum_filter
 
     side = GRID_SIDE
@@ -240,9 +242,7 @@ def ball_scene(count: int = 16, side: int = 24) -> tuple[np.ndarray, np.ndarray,
     """A synthetic scene for tests and conformance files: ``(rgba (count, side, side, 4) uint8,
     poses (count, 4, 4), focal)`` — a ball of radius 0.6 at the origin coloured by its normal, seen
     from cameras on a ring of radius 3 at height 1, looking at the origin."""
-    geometry = SceneGeometry(side, side, 1, 1, side * 1.2, 0.0, 1.0, 0.0, 0.0, 0.0, 1.0, 1.0, 1.0,
-                             float(np.hypot(3, 0)), 1.0)
-    views = orbit(geometry, count)
+    views = Views(orbit_poses(np.zeros(3), 3.0, 1.0, count), side, side, side * 1.2)
     images = []
     for index in range(count):
         origins, directions = views.rays(index)

@@ -233,8 +233,7 @@ class RayObjective:
         self.origins, self.directions, self.colours = origins[hits], directions[hits], colours[hits]
         if not len(self.colours):
             raise InputError("no training ray crosses the scene's occupied space: nothing to code")
-        chosen = torch.randperm(len(self.colours), generator=generator, device=device)[:self.EVALUATION_RAYS]
-        self.evaluation = chosen
+        self.evaluation = torch.randperm(len(self.colours), generator=generator, device=device)[:self.EVALUATION_RAYS]
 
     def loss(self, model: CoordinateNetwork) -> torch.Tensor:
         picks = torch.randint(0, len(self.colours), (self.BATCH_RAYS,), generator=self.generator,
@@ -321,13 +320,18 @@ def rays_per_chunk(geometry: SceneGeometry) -> int:
 
 
 def orbit(geometry: SceneGeometry, count: int) -> Views:
-    """``count`` cameras evenly around the box's vertical (z) axis at the header's radius and
-    height, looking at the box's centre, at the header's view size."""
+    """``count`` cameras around the box's centre at the header's orbit, at the header's view size."""
+    poses = orbit_poses(geometry.centre, geometry.orbit_radius, geometry.orbit_height, count)
+    return Views(poses, geometry.width, geometry.height, geometry.focal)
+
+
+def orbit_poses(centre: np.ndarray, radius: float, height: float, count: int) -> np.ndarray:
+    """``(count, 4, 4)`` camera-to-world poses evenly around the vertical (z) axis through
+    ``centre``, ``radius`` from it and ``height`` above it, each looking at ``centre``."""
     poses = []
     for angle in np.linspace(0, 2 * np.pi, count, endpoint=False):
-        position = geometry.centre + np.array([geometry.orbit_radius * np.cos(angle),
-                                               geometry.orbit_radius * np.sin(angle), geometry.orbit_height])
-        back = position - geometry.centre
+        position = centre + np.array([radius * np.cos(angle), radius * np.sin(angle), height])
+        back = position - centre
         back /= np.linalg.norm(back)
         right = np.cross([0.0, 0.0, 1.0], back)
         right = right / np.linalg.norm(right) if np.linalg.norm(right) > 1e-9 else np.array([1.0, 0, 0])
@@ -335,7 +339,7 @@ def orbit(geometry: SceneGeometry, count: int) -> Views:
         pose = np.eye(4)
         pose[:3, 0], pose[:3, 1], pose[:3, 2], pose[:3, 3] = right, up, back, position
         poses.append(pose)
-    return Views(np.array(poses), geometry.width, geometry.height, geometry.focal)
+    return np.array(poses)
 
 
 def to_pixels(images: np.ndarray) -> np.ndarray:
