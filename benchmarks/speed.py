@@ -1,33 +1,151 @@
-"""Speed as a user meets it, through the command line on this machine: encodes running at the same
-time, and batches.
+"""Speed on this machine, in sections (``--sections``; all by default):
 
-- **Concurrency**: one ``inrcodec encode`` alone, then two started together, with the default
-  threads (one per core) and with ``--threads 1``; the wall time of the pair over the one alone.
-- **Batches**: ``inrcodec encode-dir`` of the same pictures in one process with every core's thread
+- **steps**: the default model's training step (loss, backward, Adam) against the plain
+  eager-PyTorch loop (``benchmarks/reference_loop.py``), median ms per step in fresh processes,
+  alternating, with 1 and 2 threads, on a 256² crop and a full-size picture; with glibc's default
+  allocator and with the encoder's (``runtime.keep_freed_memory``), float32 and bf16 products.
+- **psnr**: whole default encodes of 256² crops with the plain loop and with ours (bf16 where
+  native, and float32): the coded PSNR and bytes each reaches in the same number of steps — the
+  speed-up only counts at equal PSNR. One single-threaded worker per core.
+- **macs**: multiply-adds per pixel of every model family at every quality level (the work a
+  decode does per output pixel, and a training step's forward pass).
+- **concurrency**: one ``inrcodec encode`` alone, then two started together, with the default
+  threads (one per core) and with ``--threads 1``; the wall time of the pair over the one alone
+  (128² crops, ``--iters`` steps).
+- **batches**: ``inrcodec encode-dir`` of the same crops in one process with every core's thread
   (``--workers 1``) and with one single-threaded worker per core (the default); pictures per minute.
 
-Inputs: 128² centre crops of Kodak pictures (``--side``), ``--iters`` steps at the default quality.
+    python -m benchmarks.speed            # ~35 min on 2 cores; run it with nothing else on the machine
 
-    python -m benchmarks.speed            # ~8 min on 2 cores; run it with nothing else on the machine
-
-Writes results/speed.json and prints a table.
+Writes results/speed.json (each section's rows, updated as sections finish) and prints tables.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import multiprocessing
+import statistics
 import subprocess
 import sys
 import tempfile
 import time
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
+import torch
 from PIL import Image
 
-from .common import RESULTS, kodak_image, run_description
+from inrcodec.encoder import encode_signal
+from inrcodec.latent_objective import LatentObjective, native_bfloat16
+from inrcodec.latent_fit import LATENT_LEARNING_RATE_SCALE
+from inrcodec.models import REGISTRY, build_model
+from inrcodec.presets import DEFAULT_MODEL, DEFAULT_QUALITY, QUALITY_LEVELS, model_config
+from inrcodec.runtime import keep_freed_memory
+from inrcodec.signals.image import load_image
+
+from .common import RESULTS, kodak_image, run_description, run_in_workers
+from .reference_loop import PlainObjective
 
 CLI = [sys.executable, "-m", "inrcodec.cli.main"]
+SECTIONS = ("steps", "psnr", "macs", "concurrency", "batches")
+# (name, objective, precision, allocator keeps freed memory): the plain loop as a script runs it,
+# then ours as the encoder runs it, then each lever of ours on its own
+STEP_VARIANTS = (("plain loop", "plain", "float32", False), ("plain loop, memory kept", "plain", "float32", True),
+                 ("ours, float32", "ours", "float32", True), ("ours, bf16", "ours", "bfloat16", True),
+                 ("ours, bf16, default allocator", "ours", "bfloat16", False))
+
+
+def _training_steps(job: dict) -> float:
+    """Median ms of one soft-phase training step of the default latent model (as ``fit_latent_model``
+    takes it), in this fresh process."""
+    torch.set_num_threads(job["threads"])
+    if job["keep_memory"]:
+        keep_freed_memory()
+    pixels = kodak_image(job["picture"], crop=job["crop"])
+    target = torch.from_numpy(pixels.astype("float32") / 255 - 0.5)
+    torch.manual_seed(0)
+    network = build_model(model_config(DEFAULT_MODEL, DEFAULT_QUALITY, target.shape[:2], 3))
+    objective = (PlainObjective(network, target) if job["objective"] == "plain"
+                 else LatentObjective(network, target, precision=job["precision"]))
+    latents = [torch.zeros(shape, requires_grad=True) for shape in network.config.latent_shapes()]
+    optimizer = torch.optim.Adam([{"params": list(network.parameters())},
+                                  {"params": latents, "lr": 1e-2 * LATENT_LEARNING_RATE_SCALE}], lr=1e-2)
+    generator = torch.Generator().manual_seed(0)
+    times = []
+    for step in range(job["steps"] + 5):
+        started = time.perf_counter()
+        grids = [objective.quantize(y, step / job["steps"], False, generator) for y in latents]
+        mse = objective.distortion(objective.features(grids), training=True)
+        loss = mse + 4e-3 * objective.rate(grids, training=True) / objective.pixels
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        optimizer.step()
+        times.append(time.perf_counter() - started)
+    return 1000 * statistics.median(times[5:])
+
+
+def _fresh_process(task, job):
+    with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool:
+        return pool.submit(task, job).result()
+
+
+def steps(inputs: list[tuple[str, int | None]], rounds: int) -> list[dict]:
+    rows = []
+    for picture, crop in inputs:
+        steps_per_run = 40 if crop else 10
+        for threads in (1, 2):
+            samples = {name: [] for name, *_ in STEP_VARIANTS}
+            for _ in range(rounds):  # alternating, so that a slow spell of the machine hits every variant
+                for name, objective, precision, keep_memory in STEP_VARIANTS:
+                    samples[name].append(_fresh_process(_training_steps, dict(
+                        picture=picture, crop=crop, objective=objective, precision=precision,
+                        keep_memory=keep_memory, threads=threads, steps=steps_per_run)))
+            reference = statistics.median(samples[STEP_VARIANTS[0][0]])
+            for name, *_ in STEP_VARIANTS:
+                ms = statistics.median(samples[name])
+                rows.append(dict(picture=picture, size="256²" if crop else "full", threads=threads, variant=name,
+                                 ms_per_step=ms, runs=samples[name], speedup=reference / ms))
+    return rows
+
+
+def _coded(job: dict) -> dict:
+    signal = load_image(kodak_image(job["picture"], crop=job["crop"]))
+    objective = PlainObjective if job["objective"] == "plain" else LatentObjective
+    result = encode_signal(signal, quality=job["quality"], objective=objective, precision=job["precision"])
+    return dict(job, bytes=result.bytes, bpp=result.bpp, psnr=result.psnr, fitted_psnr=result.fitted_psnr,
+                seconds=result.seconds)
+
+
+def equal_psnr(pictures: list[str], levels: list[int], crop: int) -> list[dict]:
+    precision = "bfloat16" if native_bfloat16(torch.device("cpu")) else "float32"
+    variants = [("plain loop", "plain", "float32"), (f"ours ({precision})", "ours", precision)]
+    if precision != "float32":
+        variants.append(("ours (float32)", "ours", "float32"))
+    jobs = [dict(picture=picture, crop=crop, quality=level, variant=name, objective=objective, precision=p)
+            for picture in pictures for level in levels for name, objective, p in variants]
+    return run_in_workers(_coded, jobs)
+
+
+def macs_per_pixel(side: tuple[int, int] = (512, 768)) -> list[dict]:
+    """Per output pixel of a 768×512 picture, what a decode and a training step's forward pass
+    evaluate: the network's multiply-adds (matrix products) and its work in multiply-add equivalents
+    (elementwise ops and transcendentals weighted as the decoder's work bound counts them); for the
+    latent model, its context model's too (decoding, and training's rate term), per pixel."""
+    pixels = side[0] * side[1]
+    rows = []
+    for model in REGISTRY:
+        for level in QUALITY_LEVELS:
+            config = model_config(model, level, side, 3)
+            ops = config.point_ops()
+            row = dict(model=model, quality=level, parameters=config.parameter_count(),
+                       macs_per_pixel=ops.multiply_adds, work_per_pixel=ops.macs)
+            if model == "latent":
+                context = config.decode_ops()
+                row.update(context_macs_per_pixel=context.multiply_adds / pixels,
+                           context_work_per_pixel=context.macs / pixels)
+            rows.append(row)
+    return rows
 
 
 def _crops(folder: Path, names: list[str], side: int) -> list[Path]:
@@ -82,31 +200,69 @@ def batches(folder: Path, iters: int) -> list[dict]:
     return rows
 
 
+def _print(section: str, rows: list[dict], run: str) -> None:
+    print(f"\n{section}: {run}\n")
+    if section == "steps":
+        print("| picture | threads | variant | ms per step | × the plain loop |\n|---|---:|---|---:|---:|")
+        for r in rows:
+            print(f"| {r['picture']} {r['size']} | {r['threads']} | {r['variant']} | {r['ms_per_step']:.1f} | "
+                  f"{r['speedup']:.2f} |")
+    elif section == "psnr":
+        print("| picture | quality | variant | bytes | PSNR dB | fitted PSNR dB | encode s |\n|---|---:|---|---:|---:|---:|---:|")
+        for r in rows:
+            print(f"| {r['picture']} | {r['quality']} | {r['variant']} | {r['bytes']} | {r['psnr']:.2f} | "
+                  f"{r['fitted_psnr']:.2f} | {r['seconds']:.1f} |")
+    elif section == "macs":
+        print("Multiply-adds per pixel (latent: synthesis + context model)\n")
+        print("| model | " + " | ".join(f"q{level}" for level in QUALITY_LEVELS) + " |\n|---|"
+              + "---:|" * len(QUALITY_LEVELS))
+        for model in dict.fromkeys(r["model"] for r in rows):
+            cells = [r for r in rows if r["model"] == model]
+            print(f"| {model} | " + " | ".join(
+                f"{r['macs_per_pixel']:,.0f}" + (f" + {r['context_macs_per_pixel']:,.0f}" if "context_macs_per_pixel"
+                                                 in r else "") for r in cells) + " |")
+    elif section == "concurrency":
+        print("| threads per encode | one alone s | two together s (wall) | ratio |\n|---|---:|---:|---:|")
+        for r in rows:
+            print(f"| {r['threads']} | {r['alone_s']:.1f} | {r['pair_s']:.1f} | {r['ratio']:.2f} |")
+    else:
+        print("| encode-dir workers | pictures | seconds | pictures per minute |\n|---|---:|---:|---:|")
+        for r in rows:
+            print(f"| {r['workers']} | {r['pictures']} | {r['seconds']:.1f} | {r['per_minute']:.2f} |")
+
+
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--side", type=int, default=128)
-    parser.add_argument("--iters", type=int, default=300)
+    parser.add_argument("--sections", nargs="+", choices=SECTIONS, default=list(SECTIONS))
+    parser.add_argument("--side", type=int, default=128, help="concurrency and batches: crop side")
+    parser.add_argument("--iters", type=int, default=300, help="concurrency and batches: steps per encode")
     parser.add_argument("--pictures", nargs="+", default=["kodim01", "kodim05", "kodim13", "kodim23"])
+    parser.add_argument("--levels", nargs="+", type=int, default=[2, 4, 7], help="psnr: quality levels")
+    parser.add_argument("--rounds", type=int, default=3, help="steps: fresh processes per variant")
     args = parser.parse_args(argv)
-    description = run_description(["python", "-m", "benchmarks.speed", *(sys.argv[1:] if argv is None else argv)])
-    with tempfile.TemporaryDirectory() as scratch:
-        single = Path(scratch) / "single"
-        single.mkdir()
-        together = concurrency(_crops(single, args.pictures[-1:], args.side)[0], args.iters)
-        batch = Path(scratch) / "batch"
-        batch.mkdir()
-        _crops(batch, args.pictures, args.side)
-        throughput = batches(batch, args.iters)
-    result = {"run": description, "side": args.side, "iters": args.iters, "concurrency": together,
-              "batches": throughput}
-    (RESULTS / "speed.json").write_text(json.dumps(result, indent=1) + "\n")
-    print(f"Speed, {description}; {args.side}² crops, {args.iters} steps, default quality.\n")
-    print("| threads per encode | one alone s | two together s (wall) | ratio |\n|---|---:|---:|---:|")
-    for row in together:
-        print(f"| {row['threads']} | {row['alone_s']:.1f} | {row['pair_s']:.1f} | {row['ratio']:.2f} |")
-    print("\n| encode-dir workers | pictures | seconds | pictures per minute |\n|---|---:|---:|---:|")
-    for row in throughput:
-        print(f"| {row['workers']} | {row['pictures']} | {row['seconds']:.1f} | {row['per_minute']:.2f} |")
+    run = run_description(["python", "-m", "benchmarks.speed", *(sys.argv[1:] if argv is None else argv)])
+    path = RESULTS / "speed.json"
+    results = json.loads(path.read_text()) if path.is_file() else {}
+    if "run" in results:  # the layout before sections: one run of concurrency and batches
+        results = {key: {"run": results["run"], "rows": results[key]} for key in ("concurrency", "batches")}
+    for section in args.sections:
+        if section == "steps":
+            rows = steps([(args.pictures[-1], 256), (args.pictures[-1], None)], args.rounds)
+        elif section == "psnr":
+            rows = equal_psnr(args.pictures, args.levels, 256)
+        elif section == "macs":
+            rows = macs_per_pixel()
+        else:
+            with tempfile.TemporaryDirectory() as scratch:
+                folder = Path(scratch)
+                if section == "concurrency":
+                    rows = concurrency(_crops(folder, args.pictures[-1:], args.side)[0], args.iters)
+                else:
+                    _crops(folder, args.pictures, args.side)
+                    rows = batches(folder, args.iters)
+        results[section] = {"run": run, "rows": rows}
+        path.write_text(json.dumps(results, indent=1) + "\n")
+        _print(section, rows, run)
 
 
 if __name__ == "__main__":

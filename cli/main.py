@@ -26,7 +26,8 @@ from inrcodec.scenes import is_scene_path, read_cameras, save_views
 from inrcodec.shapes import SHAPE_SUFFIXES, is_shape_path, save_volume
 from inrcodec.signals.image import save_image
 from inrcodec.signals.volume import Volume
-from inrcodec.threads import fit_threads
+from inrcodec.latent_objective import PRECISIONS
+from inrcodec.runtime import fit_threads
 
 from .demo import print_rows, run_demo
 
@@ -152,12 +153,17 @@ def main():
                    "inrcodec encode is running, else 1: on 2 cores two encodes of two threads each ran "
                    "21.6x slower than one alone]. The seed gives the same bytes at the same thread count: "
                    "give --threads for the same bytes whatever else runs.")
+@click.option("--precision", type=click.Choice(PRECISIONS), default="auto", show_default=True,
+              help="Images (latent model): arithmetic of the training steps' matrix products. auto: "
+                   "bfloat16 where the CPU has it natively (AVX-512 BF16 or AMX), else float32. Rounding, "
+                   "the loss and every reported figure stay float32. The same seed gives the same bytes "
+                   "only at the same precision (and thread count).")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON summary object on stdout.")
 @click.option("-f", "--force", is_flag=True, help="Overwrite OUTPUT if it exists.")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
 @reports_codec_errors
 def encode(input_path, output, quality, bpp, max_bytes, grid_side, holdout, model, iters, device, seed, mask,
-           threads, as_json, force, quiet):
+           threads, precision, as_json, force, quiet):
     """Compress INPUT into an .inr bitstream (-o - writes it to standard output, and the summary to
     standard error): an image (PNG or anything Pillow reads; - for standard input), a shape (a
     .ply, .obj, .off or .stl mesh, or a .npy grid: bool/integer occupancy, nonzero inside, or float
@@ -171,7 +177,7 @@ def encode(input_path, output, quality, bpp, max_bytes, grid_side, holdout, mode
         raise InputError("--holdout applies to scenes (a folder or a .npz)")
     with fit_threads(threads):
         result = _encode_any(input_path, quality, bpp, max_bytes, grid_side, holdout, model, iters, device, seed,
-                             mask, progress)
+                             mask, precision, progress)
     if output == "-":
         click.get_binary_stream("stdout").write(result.data)
     else:
@@ -193,7 +199,7 @@ def encode(input_path, output, quality, bpp, max_bytes, grid_side, holdout, mode
 
 
 def _encode_any(input_path, quality, bpp, max_bytes, grid_side, holdout, model, iters, device, seed, mask,
-                progress):
+                precision, progress):
     """The encode of INPUT by its kind, refusing options of the other kinds."""
     if is_scene_path(input_path):
         if bpp is not None or mask is not None or max_bytes is not None:
@@ -210,7 +216,7 @@ def _encode_any(input_path, quality, bpp, max_bytes, grid_side, holdout, model, 
                          "scenes; for an image, use --bpp")
     source = read_input(input_path) if input_path == "-" else input_path
     return api.encode(source, quality=quality, bpp=bpp, model=model, iterations=iters,
-                      device=device, seed=seed, mask=mask, progress=progress)
+                      device=device, seed=seed, mask=mask, precision=precision, progress=progress)
 
 
 @main.command("encode-dir")

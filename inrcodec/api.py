@@ -22,6 +22,7 @@ from .decoder import decode as _decode
 from .decoder import decode_image as _decode_image
 from .device import resolve_device
 from .encoder import EncodeResult, encode_signal
+from .latent_objective import PRECISIONS
 from .models import entry_for_id
 from .presets import DEFAULT_MODEL, DEFAULT_QUALITY, QUALITY_LEVELS
 from .render import DEFAULT_MAX_MACS, DEFAULT_MAX_MEMORY_BYTES, DEFAULT_MAX_SAMPLES, DecodeLimits
@@ -43,7 +44,8 @@ ImageSource = str | os.PathLike | np.ndarray | bytes  # a path, an array, or a f
 
 def encode(source: ImageSource, *, quality: int = DEFAULT_QUALITY, bpp: float | None = None,
            model: str | None = None, iterations: int | None = None, device: str = "auto",
-           seed: int = 0, progress: bool = False, mask: ImageSource | None = None) -> EncodeResult:
+           seed: int = 0, progress: bool = False, mask: ImageSource | None = None,
+           precision: str = "auto") -> EncodeResult:
     """Compress an image (a path, or a uint8/uint16 array ``(H, W[, C])``) and report on it; a path
     to a shape (``.ply .obj .off .stl .npy``) goes to ``encode_volume`` with the default options.
 
@@ -53,7 +55,8 @@ def encode(source: ImageSource, *, quality: int = DEFAULT_QUALITY, bpp: float | 
     ``mask``
     (a picture or array of the image's size, white/nonzero = known), only the known pixels are
     fitted and the network fills in the rest (inpainting). ``model`` defaults to the kind's
-    (``latent`` for images, ``sl2a`` for shapes).
+    (``latent`` for images, ``sl2a`` for shapes). ``precision`` ("auto", "float32", "bfloat16"):
+    the latent model's training arithmetic; "auto" takes bfloat16 where the CPU has it natively.
     """
     if isinstance(source, (str, os.PathLike)) and (is_shape_path(source) or is_scene_path(source)):
         if bpp is not None or mask is not None:
@@ -64,8 +67,10 @@ def encode(source: ImageSource, *, quality: int = DEFAULT_QUALITY, bpp: float | 
     signal = load_image(source)
     known = None if mask is None else load_mask(mask, signal.geometry.height, signal.geometry.width)
     torch_device = resolve_device(device)
+    if precision not in PRECISIONS:
+        raise ValueError(f"precision must be one of {PRECISIONS}, not {precision!r}")
     options = dict(model=model, steps=iterations, device=torch_device, seed=seed, progress=progress,
-                   known=known)
+                   known=known, precision=precision)
     if quality not in QUALITY_LEVELS:
         raise ValueError(f"quality must be one of {QUALITY_LEVELS}")
     if bpp is None:

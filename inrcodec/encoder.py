@@ -23,12 +23,13 @@ from .errors import LimitError
 from .fit import optimize
 from .metrics import bits_per_pixel
 from .latent_fit import fit_latent_model
+from .latent_objective import LatentObjective
 from .models import REGISTRY, LatentImage, build_model
 from .presets import DEFAULT_QUALITY, schedules
 from .quant.qat import fine_tune, quantize, search_steps
 from .render import DecodeLimits
+from .runtime import keep_freed_memory
 from .signals import signal_type
-from .signals.image import ImageSignal
 
 @dataclass(frozen=True)
 class EncodeResult:
@@ -94,11 +95,16 @@ class EncodeResult:
 def encode_signal(signal, *, quality: int = DEFAULT_QUALITY, model: str | None = None,
                   steps: int | None = None, device: torch.device = torch.device("cpu"),
                   seed: int = 0, progress: bool = False, known: np.ndarray | None = None,
-                  rate_weight: float | None = None, overrides: dict | None = None) -> EncodeResult:
+                  rate_weight: float | None = None, overrides: dict | None = None,
+                  precision: str = "auto", objective=LatentObjective) -> EncodeResult:
     """Fit, quantize and code ``signal`` (an image or a volume: ``signals``); ``steps`` defaults to
     the kind's, and ``model`` the kind's default family; ``known`` (bool, H×W) restricts an image's fit to those pixels. ``rate_weight``
     replaces the level's λ (rate control uses it); ``overrides`` replaces fields of the level's
-    model config (the lever benchmark uses it)."""
+    model config (the lever benchmark uses it). ``precision`` is that of the latent model's training
+    products: "auto" (bfloat16 where the CPU has it natively), "float32" or "bfloat16";
+    ``objective`` computes its training loss (the speed benchmark passes the plain formulation).
+    The process's allocator keeps freed memory from here on (``runtime.keep_freed_memory``)."""
+    keep_freed_memory()
     start = time.perf_counter()
     kind = signal_type(signal.kind)
     model = kind.default_model if model is None else model
@@ -123,7 +129,8 @@ def encode_signal(signal, *, quality: int = DEFAULT_QUALITY, model: str | None =
     options = dict(rate_weight=rate_weight, steps=steps, learning_rate=entry.learning_rate, generator=generator,
                    progress=progress, label=f"q{quality}")
     if isinstance(network, LatentImage):
-        headers, payload, latent_ranges, fitted = _code_latent_model(network, signal, known, **options)
+        headers, payload, latent_ranges, fitted = _code_latent_model(
+            objective(network, signal.target(device), _mask(known, device), precision), **options)
     else:
         headers, payload, latent_ranges, fitted = _code_weight_model(
             network, kind.objective(signal, generator, known), **options)
@@ -159,15 +166,17 @@ def _code_weight_model(network, objective, *, rate_weight: float, steps: int,
     return headers, encode_groups(integers, coded_groups(headers, [len(q) for q in integers])), [], fitted
 
 
-def _code_latent_model(network: LatentImage, signal: ImageSignal, known, *, rate_weight: float, steps: int,
-                       learning_rate: float, generator: torch.Generator, progress: bool, label: str):
+def _mask(known: np.ndarray | None, device: torch.device) -> torch.Tensor | None:
+    return None if known is None else torch.from_numpy(known).to(device)[..., None].float()
+
+
+def _code_latent_model(objective: LatentObjective, *, rate_weight: float, steps: int, learning_rate: float,
+                       generator: torch.Generator, progress: bool, label: str):
     """Latent grids: fit latents and networks under the rate, quantize the networks, then code the
     weights and, under the integer context model, the latents in one stream."""
-    target = signal.target(generator.device)
-    mask = None if known is None else torch.from_numpy(known).to(generator.device)[..., None].float()
     headers, integers, latents, ranges, fitted_psnr = fit_latent_model(
-        network, target, mask, rate_weight, steps, learning_rate, generator, progress)
-    context = context_model(network, integers, [h.step_index for h in headers])
+        objective, rate_weight, steps, learning_rate, generator, progress)
+    context = context_model(objective.network, integers, [h.step_index for h in headers])
     coder = constriction.stream.stack.AnsCoder()
     encode_latents(coder, latents, ranges, context)  # pushed first: popped after the weights
     push_groups(coder, integers, coded_groups(headers, [len(q) for q in integers]))

@@ -18,102 +18,38 @@ import math
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 
-from .entropy.latents import CONTEXT_OFFSETS, MAX_LATENT_RANGE, PAD, latent_code_lengths
+from .entropy.latents import MAX_LATENT_RANGE, latent_code_lengths
 from .decoder import context_model
 from .fit import Schedule, optimize, psnr_from_mse
+from .latent_objective import LatentObjective
 from .models.latent import MIN_CONTEXT_EXPONENT, LatentImage
 from .quant import best_scale_index, step_from_index, weight_groups
 from .quant.qat import quantize, search_steps
 
-LN2 = math.log(2.0)
 LATENT_LEARNING_RATE_SCALE = 16.0
 SOFT_SHARE = 0.85  # of the steps with soft rounding and noise; the rest are hard-rounded
 FINAL_LEARNING_RATE = 1e-4
-LOG_SCALE_RANGE = (-6.0, 12.0)  # log2 b the float model may predict during training
 DEFAULT_CONTEXT_EXPONENT = -8  # context tensors start at steps of 2^-8
 
 
-def soft_round(y: torch.Tensor, temperature: float) -> torch.Tensor:
-    """Agustsson & Theis's differentiable rounding: ``round`` as the temperature goes to 0."""
-    floor = torch.floor(y)
-    return floor + 0.5 + 0.5 * torch.tanh((y - floor - 0.5) / temperature) / math.tanh(0.5 / temperature)
-
-
-def _quantize(y: torch.Tensor, progress: float, hard: bool, generator: torch.Generator) -> torch.Tensor:
-    if hard:
-        return y + (torch.round(y) - y).detach()
-    temperature = 0.3 + (0.1 - 0.3) * progress
-    noise = (0.25 + (0.1 - 0.25) * progress) * torch.randn(y.shape, generator=generator, device=y.device)
-    return soft_round(soft_round(y, temperature) + noise, temperature)
-
-
-def _upsample(parent: torch.Tensor, shape: tuple[int, int]) -> torch.Tensor:
-    """``entropy.latents.upsample_sixteenths`` / 16, differentiably."""
-    def axis(count: int, limit: int):
-        index = torch.arange(count, device=parent.device)
-        near = (index // 2).clamp(max=limit - 1)
-        far = torch.where(index % 2 == 0, near - 1, near + 1).clamp(0, limit - 1)
-        return near, far
-
-    rn, rf = axis(shape[0], parent.shape[0])
-    cn, cf = axis(shape[1], parent.shape[1])
-    return (9 * parent[rn][:, cn] + 3 * parent[rn][:, cf] + 3 * parent[rf][:, cn] + parent[rf][:, cf]) / 16
-
-
-def context_inputs(grids: list[torch.Tensor], level: int) -> torch.Tensor:
-    """``(H, W, CONTEXT_INPUTS)`` float contexts of every latent of grid ``level`` (the coder's,
-    divided by 16): its causal neighbours and the upsampled coarser grid."""
-    grid = grids[level]
-    rows, columns = grid.shape
-    padded = F.pad(grid[None, None], (PAD, 0, PAD, 0))[0, 0]
-    neighbours = [padded[PAD + dy:PAD + dy + rows, PAD + dx:PAD + dx + columns] for dy, dx in CONTEXT_OFFSETS]
-    up = _upsample(grids[level + 1], grid.shape) if level + 1 < len(grids) else torch.zeros_like(grid)
-    return torch.stack(neighbours + [up], dim=-1)
-
-
-def laplace_bits(y: torch.Tensor, mean: torch.Tensor, log2_scale: torch.Tensor) -> torch.Tensor:
-    """Total −log2 P of the integer bins around ``y`` under Laplace(mean, 2^log2_scale)."""
-    scale = torch.exp2(log2_scale.clamp(*LOG_SCALE_RANGE))
-    distance = (y - mean).abs()
-    tail = math.log(0.5) - (distance - 0.5) / scale + torch.log(-torch.expm1(-1.0 / scale))
-    near = distance.clamp(max=0.5)
-    centre = torch.log((1 - 0.5 * torch.exp(-(0.5 - near) / scale) - 0.5 * torch.exp(-(0.5 + near) / scale))
-                       .clamp_min(1e-12))
-    return -torch.where(distance >= 0.5, tail, centre).sum() / LN2
-
-
-def latent_rate(network: LatentImage, grids: list[torch.Tensor]) -> torch.Tensor:
-    """Bits of all latent grids under the float context network."""
-    bits = 0.0
-    for level, grid in enumerate(grids):
-        mean, log2_scale = network.context(context_inputs(grids, level), level)
-        bits = bits + laplace_bits(grid, mean, log2_scale)
-    return bits
-
-
-def fit_latent_model(network: LatentImage, target: torch.Tensor, known: torch.Tensor | None, rate_weight: float,
-                     steps: int, learning_rate: float, generator: torch.Generator, progress: bool):
+def fit_latent_model(objective: LatentObjective, rate_weight: float, steps: int, learning_rate: float,
+                     generator: torch.Generator, progress: bool):
     """Fit and quantize: the soft phase trains latents and both networks; the synthesis is then
     quantized (rate-distortion step search) and frozen, so that the hard phase adapts the latents
     and the context network to the weights the decoder will have; last, the context model's steps.
     Returns (group headers, group integers, integer latent grids, their ranges, and the PSNR of the
     float networks on the rounded latents after the soft phase)."""
+    network = objective.network
     height, width = network.config.signal_shape()
-    pixels = height * width if known is None else float(known.sum())
-    encoder_latents = [torch.zeros(shape, device=target.device, requires_grad=True)
+    encoder_latents = [torch.zeros(shape, device=generator.device, requires_grad=True)
                        for shape in network.config.latent_shapes()]
     soft_steps = max(1, round(SOFT_SHARE * steps)) if steps > 1 else steps
 
-    def distortion(image: torch.Tensor) -> torch.Tensor:
-        squared = (image - target) ** 2
-        return squared.mean() if known is None else (squared * known).sum() / (pixels * target.shape[-1])
-
     def loss_and_mse(step: int, hard: bool, total: int):
-        grids = [_quantize(y, step / max(1, total), hard, generator) for y in encoder_latents]
-        mse = distortion(network.synthesize(grids))
-        return mse + rate_weight * latent_rate(network, grids) / pixels, mse.detach()
+        grids = [objective.quantize(y, step / max(1, total), hard, generator) for y in encoder_latents]
+        mse = objective.distortion(objective.features(grids), training=True)
+        return mse + rate_weight * objective.rate(grids, training=True) / objective.pixels, mse.detach()
 
     optimize([{"params": list(network.parameters())},
               {"params": encoder_latents, "lr_scale": LATENT_LEARNING_RATE_SCALE}],
@@ -123,9 +59,9 @@ def fit_latent_model(network: LatentImage, target: torch.Tensor, known: torch.Te
     names = [group.parameter for group in weight_groups(network)]
     context_groups = frozenset(i for i, name in enumerate(names) if name.startswith("context."))
     with torch.no_grad():
-        grids = _rounded(encoder_latents)
-        fitted_psnr = psnr_from_mse(float(distortion(network.synthesize(grids))))
-        step_indices = search_steps(network, lambda model: float(distortion(model.synthesize(grids))),
+        features = objective.features(_rounded(encoder_latents))
+        fitted_psnr = psnr_from_mse(float(objective.distortion(features)))
+        step_indices = search_steps(network, lambda _: float(objective.distortion(features)),
                                     height * width, rate_weight, frozen=context_groups)
         _, integers = quantize(network, step_indices)
         parameters = dict(network.named_parameters())
@@ -185,4 +121,4 @@ def _bits(integers: np.ndarray) -> float:
     return best_scale_index(integers)[1] if integers.any() else 0.0
 
 
-__all__ = ["fit_latent_model", "quantize_context", "soft_round", "latent_rate"]
+__all__ = ["fit_latent_model", "quantize_context"]

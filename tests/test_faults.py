@@ -143,21 +143,21 @@ def test_an_encode_fits_with_one_thread_while_another_holds_the_machine_and_keep
 
     import torch
 
-    from inrcodec import threads
+    from inrcodec import runtime
 
-    monkeypatch.setattr(threads, "LOCK_PATH", tmp_path / "encode.lock")
+    monkeypatch.setattr(runtime, "LOCK_PATH", tmp_path / "encode.lock")
     before = torch.get_num_threads()
     torch.set_num_threads(2)
     try:
-        with threads.fit_threads() as count:
+        with runtime.fit_threads() as count:
             assert count == 2
-            with threads.fit_threads() as second:  # another encode, started meanwhile
+            with runtime.fit_threads() as second:  # another encode, started meanwhile
                 assert second == 1
         with open(tmp_path / "encode.lock", "a") as other:  # held by another process's encode
             fcntl.flock(other, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            with threads.fit_threads() as count:
+            with runtime.fit_threads() as count:
                 assert count == 1
-            with threads.fit_threads(requested=2) as count:
+            with runtime.fit_threads(requested=2) as count:
                 assert count == 2
         assert torch.get_num_threads() == 2
     finally:

@@ -20,7 +20,7 @@ from inrcodec.bitstream import Bitstream, GroupHeader, build_model_on_meta, read
 from inrcodec.entropy.latents import (CONTEXT_INPUTS, ContextModel, decode_latents, encode_latents, grid_shapes,
                                       latent_code_lengths)
 from inrcodec.errors import BitstreamError, LimitError
-from inrcodec.latent_fit import context_inputs
+from inrcodec.latent_objective import LatentObjective
 from inrcodec.metrics import psnr
 from inrcodec.models import Grid, LatentConfig, ModelId, build_model
 from inrcodec.models.latent import integer_context_model
@@ -78,8 +78,9 @@ def test_the_integer_context_model_is_the_float_one_up_to_its_rounding():
                 steps.append(-40)
     context = integer_context_model(names, integers, steps, config)
     grids = [torch.randint(-6, 7, shape).float() for shape in config.latent_shapes()]
+    objective = LatentObjective(network, torch.zeros(16, 12, 3))
     for level in range(3):
-        inputs = context_inputs(grids, level)
+        inputs = objective.context_inputs(grids, level)
         with torch.no_grad():
             mean, log2_scale = network.context(inputs, level)
         mean16, log_scale8 = context.predict((16 * inputs).round().long().numpy().reshape(-1, CONTEXT_INPUTS), level)
@@ -90,8 +91,7 @@ def test_the_integer_context_model_is_the_float_one_up_to_its_rounding():
 @pytest.mark.parametrize("upsampling,mode", [(0, "bilinear"), (1, "bicubic")])
 @pytest.mark.parametrize("size", [(24, 16), (61, 37), (5, 3)])
 def test_rendering_samples_every_grid_like_torch_interpolation_at_any_size(size, upsampling, mode):
-    """The decoder's separable sampling equals F.interpolate (what the encoder trains with), on full
-    grids and on chosen points."""
+    """The decoder's separable sampling equals F.interpolate, on full grids and on chosen points."""
     torch.manual_seed(1)
     network = build_model(LatentConfig(2, 3, latent_height=16, latent_width=24, levels=4, upsampling=upsampling))
     network.set_latents([torch.randint(-5, 6, s).float() for s in network.config.latent_shapes()])

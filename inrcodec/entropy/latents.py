@@ -73,18 +73,21 @@ def _times_power_of_two(values, exponent: int) -> np.ndarray:
     return values << exponent if exponent >= 0 else values >> -exponent
 
 
+def parent_taps(count: int, limit: int) -> tuple[np.ndarray, np.ndarray]:
+    """Along one axis of ``count`` latents whose coarser grid has ``limit``: each latent's parent
+    (index // 2) and the parent's neighbour on the latent's side, both clamped at the border."""
+    index = np.arange(count)
+    near = np.minimum(index // 2, limit - 1)
+    far = np.clip(np.where(index % 2 == 0, near - 1, near + 1), 0, limit - 1)
+    return near, far
+
+
 def upsample_sixteenths(parent: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
     """The coarser grid bilinearly doubled to ``shape``, in sixteenths (exact integers): a latent
-    takes 9/16 of its parent (row // 2, column // 2), 3/16 of the parent's row and column neighbours
-    on its side, 1/16 of the diagonal one; indices are clamped at the border."""
-    def axis(count: int, limit: int):
-        index = np.arange(count)
-        near = np.minimum(index // 2, limit - 1)
-        far = np.clip(np.where(index % 2 == 0, near - 1, near + 1), 0, limit - 1)
-        return near, far
-
-    rows_near, rows_far = axis(shape[0], parent.shape[0])
-    columns_near, columns_far = axis(shape[1], parent.shape[1])
+    takes 9/16 of its parent, 3/16 of each of the parent's neighbours on its side along one axis,
+    1/16 of the diagonal one (``parent_taps``)."""
+    rows_near, rows_far = parent_taps(shape[0], parent.shape[0])
+    columns_near, columns_far = parent_taps(shape[1], parent.shape[1])
     p = parent.astype(np.int64)
     return (9 * p[np.ix_(rows_near, columns_near)] + 3 * p[np.ix_(rows_near, columns_far)]
             + 3 * p[np.ix_(rows_far, columns_near)] + p[np.ix_(rows_far, columns_far)])

@@ -19,7 +19,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 from torch import nn
 
 from ..entropy.latents import CONTEXT_INPUTS, MAX_LATENT_RANGE, ContextModel, grid_shapes
@@ -181,15 +180,6 @@ class LatentImage(CoordinateNetwork):
         for level, grid in enumerate(grids):
             getattr(self, f"latent{level}").copy_(torch.as_tensor(grid))
 
-    def synthesize(self, grids: list[torch.Tensor]) -> torch.Tensor:
-        """The image ``(H, W, out)`` at the coded size from latent grids (finest first): how the encoder
-        trains, equal to ``forward`` on the pixel grid."""
-        height, width = self.config.signal_shape()
-        mode = "bicubic" if self.config.upsampling else "bilinear"
-        features = torch.stack([F.interpolate(g[None, None], size=(height, width), mode=mode,
-                                              align_corners=False)[0, 0] for g in grids], dim=-1)
-        return self.synthesis(features)
-
     def forward(self, grid: Grid) -> torch.Tensor:
         return self.synthesis(self.features(grid))
 
@@ -200,7 +190,7 @@ class LatentImage(CoordinateNetwork):
     def features(self, grid: Grid) -> torch.Tensor:
         """Every grid sampled at the points of ``grid`` (bilinearly or bicubically, as the config
         says): ``(…, levels)``. Separable: the taps of each axis, then a weighted sum of gathers."""
-        taps = _bicubic_taps if self.config.upsampling else _bilinear_taps
+        taps = sampling_taps(self.config.upsampling)
         rows_axis, columns_axis = grid.axes
         samples = []
         for latent in self.latent_grids():
@@ -217,6 +207,11 @@ class LatentImage(CoordinateNetwork):
                 value = sum(row_weights[:, i, None] * across[rows[:, i]] for i in range(rows.shape[1]))
             samples.append(value)
         return torch.stack(samples, dim=-1)
+
+
+def sampling_taps(upsampling: int):
+    """The taps function of the config's ``upsampling``: (coordinates, cells) -> (indices, weights)."""
+    return _bicubic_taps if upsampling else _bilinear_taps
 
 
 def _bilinear_taps(coordinates: torch.Tensor, cells: int):

@@ -1,0 +1,53 @@
+"""The latent model's fast training objective computes what the plain formulation computes: the same
+loss and the same gradients, so the encoder's speed-up changes no figure but time."""
+
+import pytest
+import torch
+
+from benchmarks.reference_loop import PlainObjective
+from inrcodec.latent_objective import LatentObjective
+from inrcodec.models import LatentConfig, build_model
+from inrcodec.quant import laplace_bits
+
+
+def loss_and_gradients(objective, latents, seed):
+    generator = torch.Generator().manual_seed(seed)
+    grids = [objective.quantize(y, 0.4, False, generator) for y in latents]
+    mse = objective.distortion(objective.features(grids), training=True)
+    bits = objective.rate(grids, training=True)
+    network = objective.network
+    gradients = torch.autograd.grad(mse + 1e-4 * bits, latents + list(network.parameters()))
+    return float(mse.detach()), float(bits.detach()), gradients
+
+
+@pytest.mark.parametrize("upsampling", [0, 1])
+@pytest.mark.parametrize("height,width,levels,masked", [(32, 48, 5, False), (37, 29, 4, True), (5, 3, 2, False)])
+def test_the_fast_objective_equals_the_plain_one_in_value_and_gradient(height, width, levels, masked, upsampling):
+    torch.manual_seed(0)
+    network = build_model(LatentConfig(2, 3, latent_height=height, latent_width=width, levels=levels,
+                                       upsampling=upsampling, hidden_layers=1))
+    target = torch.rand(height, width, 3) - 0.5
+    known = (torch.rand(height, width, 1) > 0.3).float() if masked else None
+    latents = [(3 * torch.randn(shape)).requires_grad_() for shape in network.config.latent_shapes()]
+    fast = loss_and_gradients(LatentObjective(network, target, known, precision="float32"), latents, seed=3)
+    plain = loss_and_gradients(PlainObjective(network, target, known), latents, seed=3)
+    assert fast[0] == pytest.approx(plain[0], rel=1e-5) and fast[1] == pytest.approx(plain[1], rel=1e-5)
+    for ours, theirs in zip(fast[2], plain[2]):
+        assert torch.allclose(ours, theirs, rtol=1e-4, atol=1e-5 * float(theirs.abs().max()))
+
+
+def test_laplace_bits_differentiate_exactly_in_the_value_its_mean_and_its_scale():
+    values = torch.tensor([0.0, 0.2, -0.45, 0.5, 1.3, -2.7, 6.0, 0.49], dtype=torch.float64, requires_grad=True)
+    mean = torch.tensor([0.1, 0.0, 0.3, -0.2, 1.0, 0.4, -1.0, 0.0], dtype=torch.float64, requires_grad=True)
+    scale = torch.tensor([0.3, 2.0, 0.05, 1.0, 7.0, 0.8, 3.0, 100.0], dtype=torch.float64, requires_grad=True)
+    assert torch.autograd.gradcheck(laplace_bits, (values, scale, mean))
+
+
+def test_bfloat16_training_products_change_the_loss_by_under_one_percent():
+    torch.manual_seed(0)
+    network = build_model(LatentConfig(2, 3, latent_height=64, latent_width=64, levels=6))
+    target = torch.rand(64, 64, 3) - 0.5
+    latents = [(3 * torch.randn(shape)).requires_grad_() for shape in network.config.latent_shapes()]
+    exact = loss_and_gradients(LatentObjective(network, target, precision="float32"), latents, seed=1)
+    rounded = loss_and_gradients(LatentObjective(network, target, precision="bfloat16"), latents, seed=1)
+    assert rounded[0] == pytest.approx(exact[0], rel=1e-2) and rounded[1] == pytest.approx(exact[1], rel=1e-2)
