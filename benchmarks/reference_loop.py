@@ -15,7 +15,7 @@ import math
 import torch
 import torch.nn.functional as F
 
-from inrcodec.entropy.latents import CONTEXT_OFFSETS, PAD
+from inrcodec.entropy.latents import CONTEXT_OFFSETS, PAD, parent_taps
 from inrcodec.latent_objective import LOG_SCALE_RANGE
 from inrcodec.models.latent import LatentImage
 
@@ -28,14 +28,8 @@ def soft_round(y: torch.Tensor, temperature: float) -> torch.Tensor:
 
 
 def upsample_parent(parent: torch.Tensor, shape: tuple[int, int]) -> torch.Tensor:
-    def axis(count: int, limit: int):
-        index = torch.arange(count, device=parent.device)
-        near = (index // 2).clamp(max=limit - 1)
-        far = torch.where(index % 2 == 0, near - 1, near + 1).clamp(0, limit - 1)
-        return near, far
-
-    rn, rf = axis(shape[0], parent.shape[0])
-    cn, cf = axis(shape[1], parent.shape[1])
+    rn, rf = (torch.from_numpy(taps).to(parent.device) for taps in parent_taps(shape[0], parent.shape[0]))
+    cn, cf = (torch.from_numpy(taps).to(parent.device) for taps in parent_taps(shape[1], parent.shape[1]))
     return (9 * parent[rn][:, cn] + 3 * parent[rn][:, cf] + 3 * parent[rf][:, cn] + parent[rf][:, cf]) / 16
 
 
