@@ -124,7 +124,7 @@ def equal_psnr(pictures: list[str], levels: list[int], crop: int) -> list[dict]:
         variants.append(("ours (float32)", "ours", "float32"))
     jobs = [dict(picture=picture, crop=crop, quality=level, variant=name, objective=objective, precision=p)
             for picture in pictures for level in levels for name, objective, p in variants]
-    return run_in_workers(_coded, jobs)
+    return run_in_workers(_coded, jobs, on_result=lambda job, row: print(json.dumps(row), flush=True))
 
 
 def macs_per_pixel(side: tuple[int, int] = (512, 768)) -> list[dict]:
