@@ -23,7 +23,9 @@ Writes results/speed.json (each section's rows, updated as sections finish) and 
 from __future__ import annotations
 
 import argparse
+import bisect
 import json
+import math
 import multiprocessing
 import statistics
 import subprocess
@@ -127,6 +129,25 @@ def equal_psnr(pictures: list[str], levels: list[int], crop: int) -> list[dict]:
     return run_in_workers(_coded, jobs, on_result=lambda job, row: print(json.dumps(row), flush=True))
 
 
+def psnr_at_rate(curve: list[dict], bpp: float) -> float:
+    """The PSNR of an RD ``curve`` (rows with ``bpp`` and ``psnr``) at rate ``bpp``: piecewise linear
+    in log-rate, its end segments extended — two encodes that trade a little rate for a little PSNR
+    along the same curve compare as equal."""
+    points = sorted((math.log(r["bpp"]), r["psnr"]) for r in curve)
+    x = math.log(bpp)
+    index = min(max(1, bisect.bisect_left([p[0] for p in points], x)), len(points) - 1)
+    (x0, y0), (x1, y1) = points[index - 1], points[index]
+    return y0 + (y1 - y0) * (x - x0) / (x1 - x0)
+
+
+def _against_plain(row: dict, rows: list[dict]) -> tuple[float, float]:
+    """A ``psnr`` row against the plain loop on the same picture: its PSNR minus the plain loop's
+    at the same rate, and the plain loop's encode seconds at the same level over its own."""
+    plain = [r for r in rows if r["picture"] == row["picture"] and r["objective"] == "plain"]
+    same_level = next(r for r in plain if r["quality"] == row["quality"])
+    return row["psnr"] - psnr_at_rate(plain, row["bpp"]), same_level["seconds"] / row["seconds"]
+
+
 def macs_per_pixel(side: tuple[int, int] = (512, 768)) -> list[dict]:
     """Per output pixel of a 768×512 picture, what a decode and a training step's forward pass
     evaluate: the network's multiply-adds (matrix products) and its work in multiply-add equivalents
@@ -208,10 +229,16 @@ def _print(section: str, rows: list[dict], run: str) -> None:
             print(f"| {r['picture']} {r['size']} | {r['threads']} | {r['variant']} | {r['ms_per_step']:.1f} | "
                   f"{r['speedup']:.2f} |")
     elif section == "psnr":
-        print("| picture | quality | variant | bytes | PSNR dB | fitted PSNR dB | encode s |\n|---|---:|---|---:|---:|---:|---:|")
+        print("| picture | quality | variant | bytes | PSNR dB | Δ PSNR at equal rate dB | encode s | × the plain loop |\n"
+              "|---|---:|---|---:|---:|---:|---:|---:|")
         for r in rows:
+            delta, speedup = _against_plain(r, rows)
             print(f"| {r['picture']} | {r['quality']} | {r['variant']} | {r['bytes']} | {r['psnr']:.2f} | "
-                  f"{r['fitted_psnr']:.2f} | {r['seconds']:.1f} |")
+                  f"{delta:+.3f} | {r['seconds']:.1f} | {speedup:.2f} |")
+        for variant in dict.fromkeys(r["variant"] for r in rows if r["objective"] != "plain"):
+            deltas, speedups = zip(*(_against_plain(r, rows) for r in rows if r["variant"] == variant))
+            print(f"\n{variant}: Δ PSNR at equal rate mean {statistics.mean(deltas):+.3f} dB, largest "
+                  f"{max(deltas, key=abs):+.3f} dB; encodes {min(speedups):.2f}–{max(speedups):.2f}× the plain loop's speed")
     elif section == "macs":
         print("Multiply-adds per pixel (latent: synthesis + context model)\n")
         print("| model | " + " | ".join(f"q{level}" for level in QUALITY_LEVELS) + " |\n|---|"
@@ -239,6 +266,7 @@ def main(argv=None) -> None:
     parser.add_argument("--pictures", nargs="+", default=["kodim01", "kodim05", "kodim13", "kodim23"])
     parser.add_argument("--levels", nargs="+", type=int, default=[2, 4, 7], help="psnr: quality levels")
     parser.add_argument("--rounds", type=int, default=3, help="steps: fresh processes per variant")
+    parser.add_argument("--report", action="store_true", help="print the tables of results/speed.json, measure nothing")
     args = parser.parse_args(argv)
     run = run_description(["python", "-m", "benchmarks.speed", *(sys.argv[1:] if argv is None else argv)])
     path = RESULTS / "speed.json"
@@ -246,6 +274,10 @@ def main(argv=None) -> None:
     if "run" in results:  # the layout before sections: one run of concurrency and batches
         results = {key: {"run": results["run"], "rows": results[key]} for key in ("concurrency", "batches")}
     for section in args.sections:
+        if args.report:
+            if section in results:
+                _print(section, results[section]["rows"], results[section]["run"])
+            continue
         if section == "steps":
             rows = steps([(args.pictures[-1], 256), (args.pictures[-1], None)], args.rounds)
         elif section == "psnr":
