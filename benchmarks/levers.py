@@ -7,7 +7,8 @@ default, on the same crops at the same quality levels, in one run.
 
 A variant is ``field=value[,field=value]`` over the model's config (for the latent model
 ``inrcodec.models.latent.LatentConfig``: levels, width, hidden_layers, degree, rank, context_width,
-upsampling), or ``steps=N`` for the optimizer steps. One single-threaded worker per core; every encode is appended to
+upsampling), ``steps=N`` for the optimizer steps, or ``learning_rate=X`` for the family's
+starting learning rate. One single-threaded worker per core; every encode is appended to
 benchmarks/results/levers.jsonl as it finishes, and a rerun skips the encodes already there.
 """
 
@@ -35,7 +36,7 @@ def parse_variant(text: str) -> dict:
     fields = {}
     for item in filter(None, text.split(",")):
         name, value = item.split("=")
-        fields[name] = int(value)
+        fields[name] = float(value) if name == "learning_rate" else int(value)
     return fields
 
 
@@ -48,8 +49,9 @@ def encode_one(job: tuple) -> dict:
     image, crop, quality, variant, model = job
     fields = parse_variant(variant)
     steps = fields.pop("steps", DEFAULT_STEPS)
+    learning_rate = fields.pop("learning_rate", None)
     result = encode_signal(load_image(kodak_image(image, crop)), quality=quality, model=model, steps=steps,
-                           overrides=fields)
+                           learning_rate=learning_rate, overrides=fields)
     assert result.bytes == len(result.data) and inrcodec.decode_image(result.data).shape[0] == crop
     return dict(image=image, crop=crop, quality=quality, variant=variant, model=model, bpp=result.bpp, psnr=result.psnr,
                 seconds=result.seconds, bytes=result.bytes)

@@ -96,11 +96,12 @@ def encode_signal(signal, *, quality: int = DEFAULT_QUALITY, model: str | None =
                   steps: int | None = None, device: torch.device = torch.device("cpu"),
                   seed: int = 0, progress: bool = False, known: np.ndarray | None = None,
                   rate_weight: float | None = None, overrides: dict | None = None,
-                  precision: str = "auto", objective=LatentObjective) -> EncodeResult:
+                  learning_rate: float | None = None, precision: str = "auto",
+                  objective=LatentObjective) -> EncodeResult:
     """Fit, quantize and code ``signal`` (an image or a volume: ``signals``); ``steps`` defaults to
     the kind's, and ``model`` the kind's default family; ``known`` (bool, H×W) restricts an image's fit to those pixels. ``rate_weight``
     replaces the level's λ (rate control uses it); ``overrides`` replaces fields of the level's
-    model config (the lever benchmark uses it). ``precision`` is that of the latent model's training
+    model config and ``learning_rate`` the family's starting learning rate (the lever benchmark uses both). ``precision`` is that of the latent model's training
     products: "auto" (bfloat16 where the CPU has it natively), "float32" or "bfloat16";
     ``objective`` computes its training loss (the speed benchmark passes the plain formulation).
     The process's allocator keeps freed memory from here on (``runtime.keep_freed_memory``)."""
@@ -126,7 +127,8 @@ def encode_signal(signal, *, quality: int = DEFAULT_QUALITY, model: str | None =
         network = build_model(config)
     generator = torch.Generator(device=device).manual_seed(seed)
     rate_weight = kind.rate_weight(model, quality) if rate_weight is None else rate_weight
-    options = dict(rate_weight=rate_weight, steps=steps, learning_rate=entry.learning_rate, generator=generator,
+    learning_rate = entry.learning_rate if learning_rate is None else learning_rate
+    options = dict(rate_weight=rate_weight, steps=steps, learning_rate=learning_rate, generator=generator,
                    progress=progress, label=f"q{quality}")
     if isinstance(network, LatentImage):
         headers, payload, latent_ranges, fitted = _code_latent_model(
