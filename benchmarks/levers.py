@@ -58,27 +58,31 @@ def encode_one(job: tuple) -> dict:
 
 
 def lever_table(rows: list[dict], variants: list[str]) -> str:
-    """BD-rate (PSNR) of each variant against the default, averaged over images."""
+    """BD-rate (PSNR) of each variant against the default: averaged over images, then per image."""
     curves = defaultdict(lambda: defaultdict(list))
     for row in rows:
         curves[row["variant"]][row["image"]].append((row["bpp"], row["psnr"]))
+    images = list(curves[""])
 
-    lines = ["| variant | BD-rate vs default | mean encode s |", "|---|---|---|"]
+    def mean_seconds(variant: str) -> str:
+        seconds = [r["seconds"] for r in rows if r["variant"] == variant]
+        return f"{sum(seconds) / max(1, len(seconds)):.0f}"
+
+    lines = ["| variant | BD-rate vs default | " + " | ".join(images) + " | mean encode s |",
+             "|---|---|" + "---|" * len(images) + "---|",
+             "| (default) | 0 % | " + " | ".join("" for _ in images) + f" | {mean_seconds('')} |"]
     for variant in variants:
         if variant == "":
             continue
-        rates = []
+        per_image = {}
         for image, points in curves[variant].items():
-            reference = curves[""].get(image)
-            if reference:
-                rate = bd_rate(*zip(*reference), *zip(*points))
+            if image in curves[""]:
+                rate = bd_rate(*zip(*curves[""][image]), *zip(*points))
                 if not math.isnan(rate):
-                    rates.append(rate)
-        seconds = [r["seconds"] for r in rows if r["variant"] == variant]
-        summary = f"{sum(rates) / len(rates):+.1f} %" if rates else "n/a"
-        lines.append(f"| {variant} | {summary} | {sum(seconds) / max(1, len(seconds)):.0f} |")
-    default_seconds = [r["seconds"] for r in rows if r["variant"] == ""]
-    lines.insert(2, f"| (default) | 0 % | {sum(default_seconds) / max(1, len(default_seconds)):.0f} |")
+                    per_image[image] = rate
+        summary = f"{sum(per_image.values()) / len(per_image):+.1f} %" if per_image else "n/a"
+        cells = " | ".join(f"{per_image[image]:+.1f}" if image in per_image else "n/a" for image in images)
+        lines.append(f"| {variant} | {summary} | {cells} | {mean_seconds(variant)} |")
     return "\n".join(lines)
 
 
