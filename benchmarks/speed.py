@@ -11,13 +11,14 @@
   decode does per output pixel, and a training step's forward pass).
 - **concurrency**: one ``inrcodec encode`` alone, then two started together, with the default
   threads (one per core) and with ``--threads 1``; the wall time of the pair over the one alone
-  (128² crops, ``--iters`` steps).
+  (256² crops at the default 2000 steps: with 128² crops and 300 steps, a worker's start-up —
+  importing torch, and torch.optim importing torch._dynamo, ~4 s — weighed as much as its encodes).
 - **batches**: ``inrcodec encode-dir`` of the same crops in one process with every core's thread
   (``--workers 1``) and with one single-threaded worker per core (the default); pictures per minute.
 
-    python -m benchmarks.speed            # ~35 min on 2 cores; run it with nothing else on the machine
+    python -m benchmarks.speed            # ~50 min on 2 cores; run it with nothing else on the machine
 
-Writes results/speed.json (each section's rows, updated as sections finish) and prints tables.
+Writes results/speed.json (``--output``; each section's rows, updated as sections finish) and prints tables.
 """
 
 from __future__ import annotations
@@ -42,7 +43,7 @@ from inrcodec.encoder import encode_signal
 from inrcodec.latent_objective import LatentObjective, native_bfloat16
 from inrcodec.latent_fit import LATENT_LEARNING_RATE_SCALE
 from inrcodec.models import REGISTRY, build_model
-from inrcodec.presets import DEFAULT_MODEL, DEFAULT_QUALITY, QUALITY_LEVELS, model_config
+from inrcodec.presets import DEFAULT_MODEL, DEFAULT_QUALITY, DEFAULT_STEPS, QUALITY_LEVELS, model_config
 from inrcodec.runtime import keep_freed_memory
 from inrcodec.signals.image import load_image
 
@@ -261,15 +262,16 @@ def _print(section: str, rows: list[dict], run: str) -> None:
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sections", nargs="+", choices=SECTIONS, default=list(SECTIONS))
-    parser.add_argument("--side", type=int, default=128, help="concurrency and batches: crop side")
-    parser.add_argument("--iters", type=int, default=300, help="concurrency and batches: steps per encode")
+    parser.add_argument("--side", type=int, default=256, help="concurrency and batches: crop side")
+    parser.add_argument("--iters", type=int, default=DEFAULT_STEPS, help="concurrency and batches: steps per encode")
     parser.add_argument("--pictures", nargs="+", default=["kodim01", "kodim05", "kodim13", "kodim23"])
     parser.add_argument("--levels", nargs="+", type=int, default=[2, 4, 7], help="psnr: quality levels")
     parser.add_argument("--rounds", type=int, default=3, help="steps: fresh processes per variant")
-    parser.add_argument("--report", action="store_true", help="print the tables of results/speed.json, measure nothing")
+    parser.add_argument("--output", type=Path, default=RESULTS / "speed.json", help="results file (JSON)")
+    parser.add_argument("--report", action="store_true", help="print the tables of --output, measure nothing")
     args = parser.parse_args(argv)
     run = run_description(["python", "-m", "benchmarks.speed", *(sys.argv[1:] if argv is None else argv)])
-    path = RESULTS / "speed.json"
+    path = args.output
     results = json.loads(path.read_text()) if path.is_file() else {}
     if "run" in results:  # the layout before sections: one run of concurrency and batches
         results = {key: {"run": results["run"], "rows": results[key]} for key in ("concurrency", "batches")}
