@@ -2,7 +2,8 @@
 
 The float fit and quantization-aware fine-tuning both run through ``optimize``; they differ only in
 the loss they hand it. The progress bar shows the PSNR of the fitted signal (values in [-½, ½], so
-PSNR = −10·log10(MSE)), refreshed every few steps to keep host syncs out of the loop.
+PSNR = −10·log10(MSE)), refreshed every few steps to keep host syncs out of the loop; at each
+refresh an encode that fits on every core gives them up if another encode has started.
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ from typing import Callable, Iterable
 
 import torch
 from tqdm.auto import tqdm
+
+from .runtime import share_cores
 
 REFRESH_EVERY = 25  # steps between progress-bar updates (each one syncs with the device)
 
@@ -61,6 +64,7 @@ def optimize(parameters: Iterable, loss_and_mse: Callable[[int], tuple],
             loss.backward()
             optimizer.step()
             if (step + 1) % REFRESH_EVERY == 0 or step + 1 == schedule.steps:
+                share_cores()
                 last_mse = float(mse)
                 bar.set_postfix(**describe(last_mse))
                 bar.update((step + 1) - bar.n)

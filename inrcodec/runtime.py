@@ -2,11 +2,13 @@
 allocator does with the tensors a training step frees.
 
 **Threads.** PyTorch's OpenMP threads spin while they wait for each other; two encodes of one thread per core
-each on a 2-core machine took 21.6× the time of one alone, while with this rule (the second one
-single-threaded) two took 1.56× (``benchmarks/RESULTS.md``, *Speed*). So an encode takes every
-core only when no other inrcodec encode is running on the machine (it holds an exclusive lock on a
-file in the temporary folder while it fits); one that starts while another runs fits with one
-thread. ``--threads N`` overrides this. The seed gives the same bytes at the same thread count.
+each on a 2-core machine took 21.6× the time of one alone. So an encode takes every core only
+while no other inrcodec encode runs on the machine: it holds an exclusive lock on a file in the
+temporary folder while it fits; one that starts meanwhile fits with one thread and says so by a
+shared lock on a second file, which the first checks between training steps (``share_cores``)
+and then goes on with one thread too. ``--threads N`` overrides all of this. The seed gives the
+same bytes at the same thread count, so only a requested count makes the bytes independent of
+what else runs (``benchmarks/RESULTS.md``, *Speed*, has the timings).
 
 **Memory.** A training step allocates and frees the same large tensors (activations, gradients:
 megabytes each) thousands of times. glibc's malloc serves blocks over 128 KB by mmap and returns
@@ -22,12 +24,14 @@ import contextlib
 import ctypes
 import ctypes.util
 import functools
+import importlib.util
 import tempfile
 from pathlib import Path
 
 import torch
 
-LOCK_PATH = Path(tempfile.gettempdir()) / "inrcodec-encode.lock"
+LOCK_PATH = Path(tempfile.gettempdir()) / "inrcodec-encode.lock"  # held by the encode that has every core
+OTHERS_PATH = Path(tempfile.gettempdir()) / "inrcodec-encode.others"  # shared by every other encode
 KEPT_BLOCK_BYTES = 1 << 30  # blocks up to this size come from (and go back to) the heap
 M_TRIM_THRESHOLD, M_MMAP_THRESHOLD = -1, -3  # glibc's mallopt parameters
 
@@ -44,34 +48,71 @@ def keep_freed_memory() -> bool:
     return bool(mallopt(M_MMAP_THRESHOLD, KEPT_BLOCK_BYTES) and mallopt(M_TRIM_THRESHOLD, KEPT_BLOCK_BYTES))
 
 
+_watched_others = None  # while this process's encode has every core: the file other encodes lock
+
+
 @contextlib.contextmanager
 def fit_threads(requested: int | None = None):
     """Within the block, torch uses ``requested`` threads, or, unrequested, its current count if
-    this is the only encode on the machine and one thread otherwise; restored on exit."""
+    this is the only encode on the machine (until another starts: ``share_cores``) and one thread
+    otherwise; restored on exit."""
+    global _watched_others
     previous = torch.get_num_threads()
     with contextlib.ExitStack() as stack:
-        if requested is not None:
-            torch.set_num_threads(requested)
-        elif previous > 1 and not _sole_encode(stack):
-            torch.set_num_threads(1)
+        if requested is None and previous > 1 and _lock(stack, LOCK_PATH, exclusive=True):
+            _watched_others = _lockable(stack, OTHERS_PATH)
+            stack.callback(_stop_watching)
+        else:
+            _lock(stack, OTHERS_PATH, exclusive=False)
+            torch.set_num_threads(requested or 1)
         try:
             yield torch.get_num_threads()
         finally:
             torch.set_num_threads(previous)
 
 
-def _sole_encode(stack: contextlib.ExitStack) -> bool:
-    """Take the machine-wide encode lock without waiting (held until ``stack`` closes): False if
-    another encode holds it. Where locks are unavailable (no fcntl, a read-only temporary folder),
-    every encode counts as the only one."""
-    try:
-        import fcntl
+def _stop_watching() -> None:
+    global _watched_others
+    _watched_others = None
 
-        handle = stack.enter_context(open(LOCK_PATH, "a"))
-    except (ImportError, OSError):
-        return True
+
+def share_cores() -> None:
+    """Between training steps: if this encode fits on every core and another encode has started
+    since, go on with one thread."""
+    global _watched_others
+    if _watched_others is None:
+        return
+    import fcntl
+
     try:
-        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        fcntl.flock(_watched_others, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        torch.set_num_threads(1)
+        _watched_others = None
+        return
+    fcntl.flock(_watched_others, fcntl.LOCK_UN)
+
+
+def _lock(stack: contextlib.ExitStack, path: Path, exclusive: bool) -> bool:
+    """Lock ``path`` without waiting, held until ``stack`` closes: False if another process holds
+    it. Where locks are unavailable (no fcntl, a read-only temporary folder), every lock succeeds."""
+    handle = _lockable(stack, path)
+    if handle is None:
+        return True
+    import fcntl
+
+    try:
+        fcntl.flock(handle, (fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH) | fcntl.LOCK_NB)
     except OSError:
         return False
     return True
+
+
+def _lockable(stack: contextlib.ExitStack, path: Path):
+    """``path`` opened for ``flock`` until ``stack`` closes, or None where that cannot be done."""
+    if importlib.util.find_spec("fcntl") is None:  # POSIX only
+        return None
+    try:
+        return stack.enter_context(open(path, "a"))
+    except OSError:
+        return None

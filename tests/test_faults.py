@@ -138,7 +138,7 @@ def test_a_batch_runs_on_a_local_ray_instance(tmp_path, small_rgb):
     assert inrcodec.decode_image((outputs / "a.inr").read_bytes()).shape == small_rgb.shape
 
 
-def test_an_encode_fits_with_one_thread_while_another_holds_the_machine_and_keeps_them_otherwise(tmp_path, monkeypatch):
+def test_encodes_fit_on_one_thread_each_when_two_run_and_on_every_core_when_alone(tmp_path, monkeypatch):
     import fcntl
 
     import torch
@@ -146,13 +146,19 @@ def test_an_encode_fits_with_one_thread_while_another_holds_the_machine_and_keep
     from inrcodec import runtime
 
     monkeypatch.setattr(runtime, "LOCK_PATH", tmp_path / "encode.lock")
+    monkeypatch.setattr(runtime, "OTHERS_PATH", tmp_path / "encode.others")
     before = torch.get_num_threads()
     torch.set_num_threads(2)
     try:
         with runtime.fit_threads() as count:
             assert count == 2
+            runtime.share_cores()  # alone: keeps every core
+            assert torch.get_num_threads() == 2
             with runtime.fit_threads() as second:  # another encode, started meanwhile
                 assert second == 1
+                torch.set_num_threads(2)  # (the first encode's threads, in this one process)
+                runtime.share_cores()
+                assert torch.get_num_threads() == 1  # the first gives its cores up
         with open(tmp_path / "encode.lock", "a") as other:  # held by another process's encode
             fcntl.flock(other, fcntl.LOCK_EX | fcntl.LOCK_NB)
             with runtime.fit_threads() as count:
