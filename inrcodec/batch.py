@@ -2,7 +2,7 @@
 and outputs that already exist are kept, so an interrupted batch resumes where it stopped.
 
 On a CPU the fits run in one single-threaded worker process per core (``workers``): on 2 cores
-that gave 1.65× the pictures per minute of one process using both cores for each fit
+that gave 1.82× the pictures per minute of one process using both cores for each fit
 (``benchmarks/RESULTS.md``, *Speed*). With
 ``ray_address``, the fits run as Ray tasks (``"local"`` starts a Ray instance on this
 machine; one GPU per task where there are GPUs, so a machine with several uses them all) while
