@@ -27,7 +27,6 @@ from inrcodec.shapes import SHAPE_SUFFIXES, is_shape_path, save_volume
 from inrcodec.signals.image import save_image
 from inrcodec.signals.volume import Volume
 from inrcodec.latent_objective import PRECISIONS
-from inrcodec.runtime import fit_threads
 
 from .demo import print_rows, run_demo
 
@@ -176,9 +175,8 @@ def encode(input_path, output, quality, bpp, max_bytes, grid_side, holdout, mode
     progress = not quiet and sys.stderr.isatty()
     if holdout and not is_scene_path(input_path):
         raise InputError("--holdout applies to scenes (a folder or a .npz)")
-    with fit_threads(threads):
-        result = _encode_any(input_path, quality, bpp, max_bytes, grid_side, holdout, model, iters, device, seed,
-                             mask, precision, progress)
+    result = _encode_any(input_path, quality, bpp, max_bytes, grid_side, holdout, model, iters, device, seed,
+                         mask, precision, threads, progress)
     if output == "-":
         click.get_binary_stream("stdout").write(result.data)
     else:
@@ -200,24 +198,26 @@ def encode(input_path, output, quality, bpp, max_bytes, grid_side, holdout, mode
 
 
 def _encode_any(input_path, quality, bpp, max_bytes, grid_side, holdout, model, iters, device, seed, mask,
-                precision, progress):
+                precision, threads, progress):
     """The encode of INPUT by its kind, refusing options of the other kinds."""
     if is_scene_path(input_path):
         if bpp is not None or mask is not None or max_bytes is not None:
             raise InputError("--bpp, --bytes and --mask do not apply to scenes; choose a quality level")
         return api.encode_scene(input_path, quality=quality, model=model, size=grid_side, holdout=holdout,
-                                iterations=iters, device=device, seed=seed, progress=progress)
+                                iterations=iters, device=device, seed=seed, progress=progress, threads=threads)
     if is_shape_path(input_path):
         if bpp is not None or mask is not None:
             raise InputError("--bpp and --mask apply to images; for a shape, use --bytes")
         return api.encode_volume(input_path, quality=quality, max_bytes=max_bytes, model=model,
-                                 size=grid_side, iterations=iters, device=device, seed=seed, progress=progress)
+                                 size=grid_side, iterations=iters, device=device, seed=seed, progress=progress,
+                                 threads=threads)
     if max_bytes is not None or grid_side is not None:
         raise InputError(f"--bytes and --size apply to shapes ({', '.join(SHAPE_SUFFIXES)}) and --size to "
                          "scenes; for an image, use --bpp")
     source = read_input(input_path) if input_path == "-" else input_path
     return api.encode(source, quality=quality, bpp=bpp, model=model, iterations=iters,
-                      device=device, seed=seed, mask=mask, precision=precision, progress=progress)
+                      device=device, seed=seed, mask=mask, precision=precision, threads=threads,
+                      progress=progress)
 
 
 @main.command("encode-dir")

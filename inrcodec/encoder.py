@@ -28,7 +28,7 @@ from .models import REGISTRY, LatentImage, build_model
 from .presets import DEFAULT_QUALITY, schedules
 from .quant.qat import fine_tune, quantize, search_steps
 from .render import DecodeLimits
-from .runtime import keep_freed_memory
+from .runtime import fit_threads, keep_freed_memory
 from .signals import signal_type
 
 @dataclass(frozen=True)
@@ -96,7 +96,7 @@ def encode_signal(signal, *, quality: int = DEFAULT_QUALITY, model: str | None =
                   steps: int | None = None, device: torch.device = torch.device("cpu"),
                   seed: int = 0, progress: bool = False, known: np.ndarray | None = None,
                   rate_weight: float | None = None, overrides: dict | None = None,
-                  learning_rate: float | None = None, precision: str = "auto",
+                  learning_rate: float | None = None, precision: str = "auto", threads: int | None = None,
                   objective=LatentObjective) -> EncodeResult:
     """Fit, quantize and code ``signal`` (an image or a volume: ``signals``); ``steps`` defaults to
     the kind's, and ``model`` the kind's default family; ``known`` (bool, H×W) restricts an image's fit to those pixels. ``rate_weight``
@@ -104,7 +104,9 @@ def encode_signal(signal, *, quality: int = DEFAULT_QUALITY, model: str | None =
     model config and ``learning_rate`` the family's starting learning rate (the lever benchmark uses both). ``precision`` is that of the latent model's training
     products: "auto" (bfloat16 where the CPU has it natively), "float32" or "bfloat16";
     ``objective`` computes its training loss (the speed benchmark passes the plain formulation).
-    The process's allocator keeps freed memory from here on (``runtime.keep_freed_memory``)."""
+    ``threads``: the fit's CPU threads; by default every core while no other encode runs on the
+    machine, one thread once another does (``runtime.fit_threads``). The process's allocator keeps
+    freed memory from here on (``runtime.keep_freed_memory``)."""
     keep_freed_memory()
     start = time.perf_counter()
     kind = signal_type(signal.kind)
@@ -120,27 +122,28 @@ def encode_signal(signal, *, quality: int = DEFAULT_QUALITY, model: str | None =
         raise LimitError(f"quality {quality} with {model} on a {'x'.join(map(str, reversed(sides)))} "
                          f"{kind.name}: {error.args[0].split(' (raise')[0]}; choose a lower quality") from None
 
-    # the initial weights come from a fork of torch's RNG seeded with `seed` (the caller's RNG state
-    # is restored); batches and quantization noise from a generator of our own
-    with torch.random.fork_rng(devices=[device] if device.type == "cuda" else []), torch.device(device):
-        torch.manual_seed(seed)
-        network = build_model(config)
-    generator = torch.Generator(device=device).manual_seed(seed)
-    rate_weight = kind.rate_weight(model, quality) if rate_weight is None else rate_weight
-    learning_rate = entry.learning_rate if learning_rate is None else learning_rate
-    options = dict(rate_weight=rate_weight, steps=steps, learning_rate=learning_rate, generator=generator,
-                   progress=progress, label=f"q{quality}")
-    if isinstance(network, LatentImage):
-        headers, payload, latent_ranges, fitted = _code_latent_model(
-            objective(network, signal.target(device), _mask(known, device), precision), **options)
-    else:
-        headers, payload, latent_ranges, fitted = _code_weight_model(
-            network, kind.objective(signal, generator, known), **options)
-    stream = Bitstream(signal.kind, geometry, entry.id, config, tuple(headers), payload,
-                       latent_ranges=tuple(latent_ranges), side_data=kind.pack_side_data(signal))
-    data = write_bitstream(stream)
+    with fit_threads(threads):
+        # the initial weights come from a fork of torch's RNG seeded with `seed` (the caller's RNG state
+        # is restored); batches and quantization noise from a generator of our own
+        with torch.random.fork_rng(devices=[device] if device.type == "cuda" else []), torch.device(device):
+            torch.manual_seed(seed)
+            network = build_model(config)
+        generator = torch.Generator(device=device).manual_seed(seed)
+        rate_weight = kind.rate_weight(model, quality) if rate_weight is None else rate_weight
+        learning_rate = entry.learning_rate if learning_rate is None else learning_rate
+        options = dict(rate_weight=rate_weight, steps=steps, learning_rate=learning_rate, generator=generator,
+                       progress=progress, label=f"q{quality}")
+        if isinstance(network, LatentImage):
+            headers, payload, latent_ranges, fitted = _code_latent_model(
+                objective(network, signal.target(device), _mask(known, device), precision), **options)
+        else:
+            headers, payload, latent_ranges, fitted = _code_weight_model(
+                network, kind.objective(signal, generator, known), **options)
+        stream = Bitstream(signal.kind, geometry, entry.id, config, tuple(headers), payload,
+                           latent_ranges=tuple(latent_ranges), side_data=kind.pack_side_data(signal))
+        data = write_bitstream(stream)
 
-    metrics = kind.measure(signal, decode(data, expect=signal.kind), known)
+        metrics = kind.measure(signal, decode(data, expect=signal.kind), known)
     return EncodeResult(data=data, kind=kind.name, geometry=asdict(geometry), model=model, quality=quality,
                         rate_weight=rate_weight, config=asdict(config), metrics=metrics, fitted=fitted,
                         seconds=time.perf_counter() - start)

@@ -6,7 +6,8 @@ each on a 2-core machine took 21.6× the time of one alone. So an encode takes e
 while no other inrcodec encode runs on the machine: it holds an exclusive lock on a file in the
 temporary folder while it fits; one that starts meanwhile fits with one thread and says so by a
 shared lock on a second file, which the first checks between training steps (``share_cores``)
-and then goes on with one thread too. ``--threads N`` overrides all of this. The seed gives the
+and then goes on with one thread too. Every encode does this (``encode_signal``: the command
+line, the Python API, ``encode-dir``'s workers); ``--threads N`` (``threads=``) overrides it. The seed gives the
 same bytes at the same thread count, so only a requested count makes the bytes independent of
 what else runs (``benchmarks/RESULTS.md``, *Speed*, has the timings).
 

@@ -138,6 +138,29 @@ def test_a_batch_runs_on_a_local_ray_instance(tmp_path, small_rgb):
     assert inrcodec.decode_image((outputs / "a.inr").read_bytes()).shape == small_rgb.shape
 
 
+def test_an_api_encode_fits_with_one_thread_while_another_encode_holds_the_machine(tmp_path, monkeypatch):
+    import fcntl
+
+    import torch
+
+    from inrcodec import encoder, runtime
+
+    monkeypatch.setattr(runtime, "LOCK_PATH", tmp_path / "encode.lock")
+    monkeypatch.setattr(runtime, "OTHERS_PATH", tmp_path / "encode.others")
+    seen = []
+    build = encoder.build_model
+    monkeypatch.setattr(encoder, "build_model", lambda config: seen.append(torch.get_num_threads()) or build(config))
+    before = torch.get_num_threads()
+    torch.set_num_threads(2)
+    try:
+        with open(tmp_path / "encode.lock", "a") as other:  # held by another process's encode
+            fcntl.flock(other, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            inrcodec.encode(np.zeros((16, 16, 3), np.uint8), iterations=2)
+        assert seen == [1] and torch.get_num_threads() == 2
+    finally:
+        torch.set_num_threads(before)
+
+
 def test_encodes_fit_on_one_thread_each_when_two_run_and_on_every_core_when_alone(tmp_path, monkeypatch):
     import fcntl
 
