@@ -60,9 +60,9 @@ def fit_threads(requested: int | None = None):
     global _watched_others
     previous = torch.get_num_threads()
     with contextlib.ExitStack() as stack:
-        if requested is None and previous > 1 and _lock(stack, LOCK_PATH, exclusive=True):
+        every_core = requested is None and previous > 1 and _lock(stack, LOCK_PATH, exclusive=True)
+        if every_core:
             _watched_others = _lockable(stack, OTHERS_PATH)
-            stack.callback(_stop_watching)
         else:
             _lock(stack, OTHERS_PATH, exclusive=False)
             torch.set_num_threads(requested or 1)
@@ -70,11 +70,8 @@ def fit_threads(requested: int | None = None):
             yield torch.get_num_threads()
         finally:
             torch.set_num_threads(previous)
-
-
-def _stop_watching() -> None:
-    global _watched_others
-    _watched_others = None
+            if every_core:
+                _watched_others = None
 
 
 def share_cores() -> None:
