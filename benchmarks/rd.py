@@ -4,7 +4,8 @@
                                         # 400-step fits: ≤ 10 min on 2 CPU cores
     python -m benchmarks.rd --standard  # DESIGN §8: the fixed 8-image Kodak subset as 256² centre
                                         # crops, the latent model at every level, default fits; then
-                                        # full-size kodim05 and kodim23 as a spot check (rd_standard_full)
+                                        # the full-size set kodim03, 05, 13, 23 (rd_standard_full)
+    python -m benchmarks.rd --standard --tag v11   # the same into rd_standard_v11*, rd_standard_full_v11*
     python -m benchmarks.rd --full      # all 24 Kodak images at full size (hours on 2 cores)
 
 Every codec codes the same images in the same run; rates are file sizes. inrcodec's encodes run in
@@ -13,7 +14,8 @@ interrupted run resumes where it stopped (``--fresh`` starts over). Writes to be
 rd_<mode>.csv (one row per image × codec × setting), rd_<mode>_<codec>.json (averaged curves in
 CompressAI's layout), rd_<mode>.png (the plot: measured curves solid, published anchors dashed) and
 rd_<mode>.md (the summary table with BD-rates, for RESULTS.md); full-size encodes also keep their
-bitstreams in files/.
+bitstreams in files/ (files/<tag>/ with ``--tag``, which also names every result file of the run so
+that no earlier result is overwritten).
 """
 
 from __future__ import annotations
@@ -44,7 +46,7 @@ QUICK_IMAGES = ("kodim05", "kodim23")  # a detailed and a smooth picture
 QUICK_CROP, QUICK_STEPS, QUICK_LEVELS = 112, 400, (2, 4, 6)
 STANDARD_IMAGES = ("kodim01", "kodim03", "kodim05", "kodim08", "kodim13", "kodim15", "kodim20", "kodim23")
 STANDARD_CROP = 256
-SPOT_CHECK_IMAGES = ("kodim05", "kodim23")  # full size, after the crops
+FULL_SIZE_IMAGES = ("kodim03", "kodim05", "kodim13", "kodim23")  # the full-size set, after the crops
 FILES = RESULTS / "files"  # the bitstreams of full-size encodes
 COLUMNS = ("image", "codec", "setting", "bytes", "bpp", "psnr", "ssim", "encode_s", "decode_s")
 
@@ -59,12 +61,12 @@ def load(folder: Path, name: str, crop: int | None) -> np.ndarray:
 
 def measure_inrcodec(job) -> dict:
     """One encode in a worker: (folder, image, crop, model, level, steps, device) -> a CSV row."""
-    folder, name, crop, model, level, steps, device = job
+    folder, name, crop, model, level, steps, device, files = job
     pixels = load(Path(folder), name, crop)
     result = inrcodec.encode(pixels, quality=level, model=model, iterations=steps, device=device)
     if crop is None:  # full-size files are kept: real files to time decoders on (issue: speed)
-        FILES.mkdir(parents=True, exist_ok=True)
-        (FILES / f"{name}_{model}_q{level}.inr").write_bytes(result.data)
+        Path(files).mkdir(parents=True, exist_ok=True)
+        (Path(files) / f"{name}_{model}_q{level}.inr").write_bytes(result.data)
     decode_s = median_seconds(lambda: inrcodec.decode_image(result.data, device=device))
     return dict(image=name, codec=f"inrcodec-{model}", setting=level, bytes=result.bytes, bpp=result.bpp,
                 psnr=result.psnr, ssim=result.ssim, encode_s=result.seconds, decode_s=decode_s)
@@ -190,8 +192,11 @@ def averaged_points(curves) -> list[str]:
 
 
 def run(prefix: str, folder: Path, names: list[str], crop: int | None, models: list[str], levels: list[int],
-        steps: int, codecs: list[str], device: str, workers: int | None, description: str, fresh: bool) -> None:
+        steps: int, codecs: list[str], device: str, workers: int | None, description: str, fresh: bool,
+        tag: str | None = None) -> None:
     """Measure, then write the CSV, JSON curves, plot and Markdown summary of one set of images."""
+    prefix = f"{prefix}_{tag}" if tag else prefix
+    files = FILES / tag if tag else FILES
     started = time.perf_counter()
     path = RESULTS / f"{prefix}.csv"
     RESULTS.mkdir(parents=True, exist_ok=True)
@@ -217,7 +222,7 @@ def run(prefix: str, folder: Path, names: list[str], crop: int | None, models: l
                 for row in measure_classic(name, pixels, codec):
                     if (name, codec, row["setting"]) not in done:
                         keep(None, row)
-        jobs = [(str(folder), name, crop, model, level, steps, device) for model in models for level in levels
+        jobs = [(str(folder), name, crop, model, level, steps, device, str(files)) for model in models for level in levels
                 for name in names if (name, f"inrcodec-{model}", level) not in done]
         run_in_workers(measure_inrcodec, jobs, workers, on_result=keep)
 
@@ -260,8 +265,11 @@ def main(argv=None) -> None:
     parser.add_argument("--models", nargs="+", choices=MODEL_NAMES,
                         help="inrcodec models [quick: all; standard: latent; full: latent]")
     parser.add_argument("--levels", nargs="+", type=int, help="quality levels [quick: 2 4 6; else all]")
-    parser.add_argument("--spot-levels", nargs="+", type=int,
-                        help="--standard: levels of the full-size spot check [default: --levels]")
+    parser.add_argument("--full-levels", nargs="+", type=int,
+                        help="--standard: levels of the full-size set [default: --levels]")
+    parser.add_argument("--tag", help="suffix of every result file of this run (keeps earlier results)")
+    parser.add_argument("--sets", nargs="+", choices=("crops", "full"), default=["crops", "full"],
+                        help="--standard: which sets to run, in this order [default: crops full]")
     parser.add_argument("--iters", type=int, help="optimizer steps per encode")
     parser.add_argument("--codecs", nargs="+", default=list(CODECS), choices=CODECS)
     parser.add_argument("--device", default="cpu")
@@ -273,14 +281,17 @@ def main(argv=None) -> None:
     command = ["python", "-m", "benchmarks.rd", *(argv if argv is not None else sys.argv[1:])]
     description = run_description(command)  # before the run: the code that is measured
     common = dict(codecs=args.codecs, device=args.device, workers=args.workers, description=description,
-                  fresh=args.fresh)
+                  fresh=args.fresh, tag=args.tag)
     if args.standard:
         models, levels = args.models or ["latent"], args.levels or list(QUALITY_LEVELS)
         steps = args.iters or DEFAULT_STEPS
-        run("rd_standard", args.folder, args.images or list(STANDARD_IMAGES), STANDARD_CROP, models, levels,
-            steps, **common)
-        run("rd_standard_full", args.folder, list(SPOT_CHECK_IMAGES), None, models, args.spot_levels or levels,
-            steps, **common)
+        for which in args.sets:
+            if which == "crops":
+                run("rd_standard", args.folder, args.images or list(STANDARD_IMAGES), STANDARD_CROP, models, levels,
+                    steps, **common)
+            else:
+                run("rd_standard_full", args.folder, list(FULL_SIZE_IMAGES), None, models,
+                    args.full_levels or levels, steps, **common)
     elif args.full:
         run("rd_full", args.folder, args.images or [p.stem for p in sorted(args.folder.glob("*.png"))], None,
             args.models or ["latent"], args.levels or list(QUALITY_LEVELS), args.iters or DEFAULT_STEPS, **common)

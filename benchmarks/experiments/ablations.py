@@ -17,7 +17,7 @@ from inrcodec.signals import GridObjective
 from inrcodec.signals.image import load_image
 
 from ..common import kodak_image
-from .common import arguments, describe, fit_network, write
+from .common import arguments, describe, fit_network, result_name, write
 
 
 class Sl2aWithoutModulation(Sl2a):
@@ -54,7 +54,7 @@ def main(argv=None) -> None:
     for rank in (0, 16, 8):
         count, quality = run(lambda: Sl2a(Sl2aConfig(**base, width=64, degree=64, rank=rank)))
         lines.append(f"| hidden layers | {'dense' if rank == 0 else f'rank {rank}'} (width 64) | {count} | {quality:.2f} |")
-    write("ablations", lines)
+    write(result_name("ablations", args), lines)
 
 
 if __name__ == "__main__":

@@ -19,9 +19,10 @@ BASELINES = ("sl2a", "siren", "finer", "gauss", "wire", "relu_pe")  # the paper'
 
 
 def arguments(doc: str, argv, *, image: bool = False, models: bool = False) -> argparse.Namespace:
-    """The experiments' common options: --quick, and --image / --models where they apply."""
+    """The experiments' common options: --quick, --tag, and --image / --models where they apply."""
     parser = argparse.ArgumentParser(description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="minutes on a 2-core CPU")
+    parser.add_argument("--tag", help="suffix of the result files (keeps earlier results)")
     if image:
         parser.add_argument("--image", default="kodim23", help="Kodak image name")
     if models:
@@ -53,6 +54,11 @@ def fit_network(make: Callable[[], CoordinateNetwork], loss: Callable[[Coordinat
     optimize(network.parameters(), loss_and_metric, schedule, label="fit", progress=False,
              monitor=None if monitor is None else (lambda done: monitor(network, done)))
     return network
+
+
+def result_name(name: str, args: argparse.Namespace) -> str:
+    """``name``, or ``name_<tag>`` with ``--tag``: a run never overwrites a tagged earlier result."""
+    return f"{name}_{args.tag}" if args.tag else name
 
 
 def write(name: str, lines: list[str]) -> None:

@@ -25,7 +25,7 @@ from inrcodec.pictures import side_by_side
 from inrcodec.presets import QUALITY_LEVELS, model_config
 from inrcodec.signals import cell_centres
 
-from .common import OUTPUT, arguments, describe, fit_network, write
+from .common import OUTPUT, arguments, describe, fit_network, result_name, write
 
 ANGLES = 100
 ANGLES_PER_STEP = 5
@@ -115,8 +115,8 @@ def main(argv=None) -> None:
     side_by_side([(to_u8(phantom), "phantom")] + [(to_u8(results[n]), n.replace(" (scikit-image)", ""))
                                                   for n in results if n in ("filtered back-projection (scikit-image)",
                                                                             "inrcodec-sl2a")]
-                 ).save(OUTPUT / "ct.png")
-    write("ct", lines)
+                 ).save(OUTPUT / f"{result_name('ct', args)}.png")
+    write(result_name("ct", args), lines)
 
 
 if __name__ == "__main__":

@@ -16,7 +16,7 @@ from inrcodec.pictures import side_by_side
 from inrcodec.presets import QUALITY_LEVELS
 
 from ..common import kodak_image
-from .common import OUTPUT, arguments, describe, write
+from .common import OUTPUT, arguments, describe, result_name, write
 
 KNOWN_SHARE = 0.7
 
@@ -46,8 +46,8 @@ def main(argv=None) -> None:
     side_by_side([(original, "original"), (observed, "observed (70%)")]
                  + [(results[n], f"{n.split(' ')[0]}\n{psnr(original[unknown], results[n][unknown]):.2f} dB")
                     for n in ("biharmonic (scikit-image)", "inrcodec-sl2a") if n in results]
-                 ).save(OUTPUT / "inpaint.png")
-    write("inpaint", lines)
+                 ).save(OUTPUT / f"{result_name('inpaint', args)}.png")
+    write(result_name("inpaint", args), lines)
 
 
 if __name__ == "__main__":

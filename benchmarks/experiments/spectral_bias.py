@@ -20,7 +20,7 @@ from inrcodec.models import Grid, ReluPeConfig, Sl2aConfig, build_model
 from inrcodec.models.sine import FinerConfig, SirenConfig
 from inrcodec.signals import cell_centres
 
-from .common import OUTPUT, arguments, describe, fit_network, write
+from .common import OUTPUT, arguments, describe, fit_network, result_name, write
 
 FREQUENCIES = (3, 5, 7, 9)
 POINTS = 300
@@ -73,7 +73,7 @@ def main(argv=None) -> None:
     axes[-1].set_xlabel("optimizer steps")
     figure.colorbar(image, ax=axes, label="relative error |â_k − 1|")
     OUTPUT.mkdir(parents=True, exist_ok=True)
-    figure.savefig(OUTPUT / "spectral_bias.png", dpi=110)
+    figure.savefig(OUTPUT / f"{result_name('spectral_bias', args)}.png", dpi=110)
     plt.close(figure)
 
     refreshes = next(iter(errors.values())).shape[1]
@@ -87,7 +87,7 @@ def main(argv=None) -> None:
         lines.append(f"| {name} | {config.parameter_count()} | "
                      + " | ".join(f"{v:.3f}" for v in table[:, quarter]) + " | "
                      + " | ".join(f"{v:.3f}" for v in table[:, -1]) + " |")
-    write("spectral_bias", lines)
+    write(result_name("spectral_bias", args), lines)
 
 
 if __name__ == "__main__":

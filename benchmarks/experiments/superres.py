@@ -8,6 +8,7 @@ each file's ×1 decode (does rendering at ×4 beat decoding small and interpolat
 
     python -m benchmarks.experiments.superres --quick     # a 192² Kodak crop, 600 steps
     python -m benchmarks.experiments.superres --quick --image kodim05 --models latent   # another picture
+    python -m benchmarks.experiments.superres --quick --models latent --tag learned     # superres_learned.md
 
 Writes results/experiments/superres.md (kodim23) or superres_<image>.md, and the ×4 crops beside it.
 """
@@ -24,7 +25,7 @@ from inrcodec.pictures import side_by_side
 from inrcodec.presets import QUALITY_LEVELS
 
 from ..common import kodak_image
-from .common import OUTPUT, arguments, describe, write
+from .common import OUTPUT, arguments, describe, result_name, write
 
 FACTORS = (2, 4, 6)
 
@@ -60,7 +61,7 @@ def main(argv=None) -> None:
             panels = [(original[crop], "original")] + [
                 (results[name][crop], f"{name}\n{psnr(original, results[name]):.2f} dB")
                 for name in ("bicubic", "lanczos", "inrcodec-latent", "inrcodec-sl2a") if name in results]
-    name = "superres" if args.image == "kodim23" else f"superres_{args.image}"  # kodim23: the paper's
+    name = result_name("superres" if args.image == "kodim23" else f"superres_{args.image}", args)  # kodim23: the paper's
     OUTPUT.mkdir(parents=True, exist_ok=True)
     if panels:
         side_by_side(panels).save(OUTPUT / f"{name}_x4.png")
