@@ -17,7 +17,7 @@ import torch.nn.functional as F
 
 from inrcodec.entropy.latents import CONTEXT_OFFSETS, PAD, parent_taps
 from inrcodec.latent_objective import LOG_SCALE_RANGE
-from inrcodec.models.latent import LatentImage
+from inrcodec.models.latent import LEARNED_UPSAMPLING, LatentImage
 
 LN2 = math.log(2.0)
 
@@ -62,6 +62,8 @@ class PlainObjective:
 
     def features(self, grids: list[torch.Tensor]) -> torch.Tensor:
         size = self.network.config.signal_shape()
+        if self.network.config.upsampling == LEARNED_UPSAMPLING and len(grids) > 1:
+            return self.network.upsampling(grids).permute(1, 2, 0)  # a cascade of plain slices already
         mode = "bicubic" if self.network.config.upsampling else "bilinear"
         return torch.stack([F.interpolate(g[None, None], size=size, mode=mode, align_corners=False)[0, 0]
                             for g in grids], dim=-1)

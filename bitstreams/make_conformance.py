@@ -50,6 +50,8 @@ def cases() -> dict[str, tuple[np.ndarray, str]]:
         "rgb8_24x16_latent": (np.asarray(astronaut), "latent"),  # latent grids under the context model
         # the same under the presets that followed: bicubic grids, a synthesis without hidden layers
         "rgb8_24x16_latent_bicubic": (np.asarray(astronaut), "latent"),
+        # and under the learned upsampling (a filter cascade before the bicubic sampling)
+        "rgb8_24x16_latent_learned": (np.asarray(astronaut), "latent"),
     }
 
 

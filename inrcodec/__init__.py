@@ -12,7 +12,7 @@ from .errors import BitstreamError, CodecError, DeviceError, InputError, LimitEr
 from .presets import DEFAULT_QUALITY, QUALITY_LEVELS
 from . import pillow_plugin  # registers the .inr format with Pillow
 
-__version__ = "0.2.0"
+__version__ = "0.3.0"
 
 __all__ = ["pillow_plugin", "encode", "encode_image", "decode_image", "encode_volume", "decode_volume",
            "encode_scene", "decode_scene", "read_info", "EncodeResult", "StreamInfo",

@@ -1,4 +1,5 @@
-"""The one training loop: Adam with a cosine-decaying learning rate over any loss closure.
+"""The one training loop: Adam (or SOAP for chosen groups) with a cosine-decaying learning rate over
+any loss closure.
 
 The float fit and quantization-aware fine-tuning both run through ``optimize``; they differ only in
 the loss they hand it. The progress bar shows the PSNR of the fitted signal (values in [-½, ½], so
@@ -44,15 +45,17 @@ def optimize(parameters: Iterable, loss_and_mse: Callable[[int], tuple],
              schedule: Schedule, *, label: str, progress: bool,
              monitor: Callable[[int], None] | None = None,
              describe: Callable[[float], dict] = psnr_postfix) -> float:
-    """Run ``schedule.steps`` Adam steps on ``loss_and_mse(step) -> (loss, mse)``; returns the last
-    MSE seen (on the training batch). ``parameters`` are tensors, or groups ``{"params": [...],
-    "lr_scale": k}`` whose learning rate is k times the schedule's. ``monitor(steps_done)``, if
-    given, is called at every progress refresh (benchmarks use it to record learning curves);
-    ``describe(mse)`` gives the progress bar's figures (PSNR unless the objective is not an MSE)."""
+    """Run ``schedule.steps`` optimizer steps on ``loss_and_mse(step) -> (loss, mse)``; returns the
+    last MSE seen (on the training batch). ``parameters`` are tensors, or groups ``{"params": [...],
+    "lr_scale": k, "soap": bool, "clip": c}``: learning rate k times the schedule's; SOAP (Adam in
+    the eigenbasis of Shampoo's preconditioner: Vyas et al. 2024) instead of Adam, and gradients
+    clipped to norm c, where asked. ``monitor(steps_done)``, if given, is called at every progress
+    refresh (benchmarks use it to record learning curves); ``describe(mse)`` gives the progress
+    bar's figures (PSNR unless the objective is not an MSE)."""
     parameters = list(parameters)
     groups = parameters if parameters and isinstance(parameters[0], dict) else [{"params": parameters}]
-    optimizer = torch.optim.Adam([{"params": list(g["params"]), "lr_scale": g.get("lr_scale", 1.0)} for g in groups],
-                                 lr=schedule.learning_rate)
+    optimizer = _Optimizers(groups, schedule.learning_rate)
+    clipped = [(list(g["params"]), g["clip"]) for g in groups if g.get("clip")]
     last_mse = math.nan
     with tqdm(total=schedule.steps, desc=label, disable=not progress, leave=False,
               unit="step", dynamic_ncols=True) as bar:
@@ -62,6 +65,8 @@ def optimize(parameters: Iterable, loss_and_mse: Callable[[int], tuple],
             loss, mse = loss_and_mse(step)
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
+            for tensors, norm in clipped:
+                torch.nn.utils.clip_grad_norm_(tensors, norm)
             optimizer.step()
             if (step + 1) % REFRESH_EVERY == 0 or step + 1 == schedule.steps:
                 share_cores()
@@ -71,3 +76,40 @@ def optimize(parameters: Iterable, loss_and_mse: Callable[[int], tuple],
                 if monitor is not None:
                     monitor(step + 1)
     return last_mse
+
+
+SOAP_SETTINGS = dict(betas=(0.95, 0.95), weight_decay=0.01, precondition_frequency=10)  # Cool-chic's
+
+
+class _Optimizers:
+    """Adam for the plain groups and SOAP for those marked ``soap``, stepped together."""
+
+    def __init__(self, groups: list[dict], learning_rate: float):
+        def plain(group):
+            return {"params": list(group["params"]), "lr_scale": group.get("lr_scale", 1.0)}
+
+        self.optimizers = [torch.optim.Adam([plain(g) for g in groups if not g.get("soap")] or [{"params": []}],
+                                            lr=learning_rate)]
+        soap = [plain(g) for g in groups if g.get("soap")]
+        if soap:
+            from pytorch_optimizer.optimizer.soap import SOAP  # the encoder's alone: a second of import
+
+            self.optimizers.append(SOAP(soap, lr=learning_rate, **SOAP_SETTINGS))
+
+    @property
+    def param_groups(self) -> list[dict]:
+        return [group for optimizer in self.optimizers for group in optimizer.param_groups]
+
+    def zero_grad(self, set_to_none: bool = True) -> None:
+        for optimizer in self.optimizers:
+            optimizer.zero_grad(set_to_none=set_to_none)
+
+    def step(self) -> None:
+        self.optimizers[0].step()
+        if len(self.optimizers) > 1:  # SOAP's small eigenproblems round differently on more threads
+            threads = torch.get_num_threads()
+            torch.set_num_threads(1)
+            try:
+                self.optimizers[1].step()
+            finally:
+                torch.set_num_threads(threads)

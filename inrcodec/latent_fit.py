@@ -4,7 +4,9 @@ constraint, then quantizing the networks so that the integer context model codes
 Training minimises  MSE + λ · bits / pixels, the bits being −log2 of each latent's probability under
 the context network's Laplace(μ, b) — the continuous twin of the coder's tables. The latents are
 ``Q(y)`` for trained floats ``y`` learning 16 times faster than the networks in the first phase
-(Cool-chic's encoder gain of 16 does the same under Adam); ``Q`` is soft rounding with Gaussian
+(Cool-chic's encoder gain of 16 does the same under Adam); the networks learn with SOAP, their
+gradients clipped to norm 0.1 (Cool-chic 4's recipe: 12 % less rate than Adam in a screening,
+benchmarks/RESULTS.md); ``Q`` is soft rounding with Gaussian
 noise for most of the steps, temperature 0.3 → 0.1 and noise 0.25 → 0.1 (C3's schedule). The
 synthesis is then quantized (the rate-distortion step search of the weight-only models) and frozen,
 and a last phase rounds the latents (straight-through gradients, learning rate 1e-4) so that they
@@ -31,6 +33,7 @@ LATENT_LEARNING_RATE_SCALE = 16.0
 SOFT_SHARE = 0.85  # of the steps with soft rounding and noise; the rest are hard-rounded
 FINAL_LEARNING_RATE = 1e-4
 DEFAULT_CONTEXT_EXPONENT = -8  # context tensors start at steps of 2^-8
+NETWORK_GRADIENT_NORM = 0.1  # the networks' gradients are clipped to it (Cool-chic's)
 
 
 def fit_latent_model(objective: LatentObjective, rate_weight: float, steps: int, learning_rate: float,
@@ -51,7 +54,7 @@ def fit_latent_model(objective: LatentObjective, rate_weight: float, steps: int,
         mse = objective.distortion(objective.features(grids), training=True)
         return mse + rate_weight * objective.rate(grids, training=True) / objective.pixels, mse.detach()
 
-    optimize([{"params": list(network.parameters())},
+    optimize([{"params": list(network.parameters()), "soap": True, "clip": NETWORK_GRADIENT_NORM},
               {"params": encoder_latents, "lr_scale": LATENT_LEARNING_RATE_SCALE}],
              lambda step: loss_and_mse(step, False, soft_steps),
              Schedule(soft_steps, learning_rate, learning_rate / 100), label="fit latents", progress=progress)
@@ -59,23 +62,32 @@ def fit_latent_model(objective: LatentObjective, rate_weight: float, steps: int,
     names = [group.parameter for group in weight_groups(network)]
     context_groups = frozenset(i for i, name in enumerate(names) if name.startswith("context."))
     with torch.no_grad():
-        features = objective.features(_rounded(encoder_latents))
+        rounded = _rounded(encoder_latents)
+        features = objective.features(rounded)
         fitted_psnr = psnr_from_mse(float(objective.distortion(features)))
-        step_indices = search_steps(network, lambda _: float(objective.distortion(features)),
-                                    height * width, rate_weight, frozen=context_groups)
+        learned_upsampling = any(name.startswith("upsampling.") for name in names)
+
+        def distortion(_) -> float:  # the features move with the weights when the upsampling is learned
+            return float(objective.distortion(objective.features(rounded) if learned_upsampling else features))
+
+        step_indices = search_steps(network, distortion, height * width, rate_weight, frozen=context_groups)
         _, integers = quantize(network, step_indices)
         parameters = dict(network.named_parameters())
         for group, values, index in zip(weight_groups(network), integers, step_indices):
             if not group.parameter.startswith("context."):  # the synthesis takes its decoded weights
                 parameters[group.parameter].copy_(torch.from_numpy(values.astype(np.float32) * np.float32(
                     step_from_index(index))).reshape(parameters[group.parameter].shape))
-    network.synthesis.requires_grad_(False)
+    frozen = [p for name, p in network.named_parameters() if not name.startswith("context.")]
+    for parameter in frozen:  # the synthesis (and learned upsampling) as the decoder will have them
+        parameter.requires_grad_(False)
     if steps - soft_steps > 0:
-        optimize(list(network.context.parameters()) + encoder_latents,
+        optimize([{"params": list(network.context.parameters()), "clip": NETWORK_GRADIENT_NORM},
+                  {"params": encoder_latents}],
                  lambda step: loss_and_mse(step, True, steps - soft_steps),
                  Schedule(steps - soft_steps, FINAL_LEARNING_RATE, FINAL_LEARNING_RATE),
                  label="hard latents", progress=progress)
-    network.synthesis.requires_grad_(True)
+    for parameter in frozen:
+        parameter.requires_grad_(True)
     with torch.no_grad():
         latents = [g.cpu().numpy().astype(np.int64) for g in _rounded(encoder_latents)]
     headers, integers = quantize_context(network, latents, step_indices)

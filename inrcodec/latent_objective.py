@@ -24,7 +24,7 @@ import torch
 import torch.nn.functional as F
 
 from .entropy.latents import CONTEXT_OFFSETS, PAD, parent_taps
-from .models.latent import LatentImage, sampling_taps
+from .models.latent import LEARNED_UPSAMPLING, LatentImage, sampling_taps
 from .quant import laplace_bits
 from .signals import cell_centres
 
@@ -83,6 +83,8 @@ class LatentObjective:
 
     def features(self, grids: list[torch.Tensor]) -> torch.Tensor:
         """Every grid sampled at the image's pixels, as the decoder samples them: (H, W, levels)."""
+        if self.network.config.upsampling == LEARNED_UPSAMPLING and len(grids) > 1:
+            return self.network.upsampling(grids).permute(1, 2, 0).contiguous()  # the finest cells: no resampling
         return torch.stack([grid if matrices is None else _resample(grid, *matrices)
                             for grid, matrices in zip(grids, self._to_image)], dim=-1)
 

@@ -64,7 +64,7 @@ class LatentPreset:
     degree: int = 0  # an SL²A block (degree 2) cost 17 % more rate
     rank: int = 0
     context_width: int = 16
-    upsampling: int = 1  # bicubic: rate-neutral, and a ×4 render beats bicubic upscaling of the ×1 decode
+    upsampling: int = 2  # learned (a filter cascade): less rate than bicubic (benchmarks/RESULTS.md, levers)
 
 
 LATENT_PRESETS = tuple(LatentPreset(level, rate_weight) for level, rate_weight in

@@ -107,6 +107,41 @@ def test_rendering_samples_every_grid_like_torch_interpolation_at_any_size(size,
     assert torch.allclose(chosen, features[index[:, 0], index[:, 1]])
 
 
+def test_the_learned_upsampling_starts_as_repeated_bicubic_doubling():
+    """At initialisation the cascade doubles each coarser grid bicubically (PyTorch's ×2, edges
+    replicated) once per level, and the sharpening filter is the identity."""
+    torch.manual_seed(2)
+    network = build_model(LatentConfig(2, 3, latent_height=32, latent_width=16, levels=4, upsampling=2))
+    grids = [torch.randn(shape) for shape in network.config.latent_shapes()]
+    stack = network.upsampling(grids)
+    for level, grid in enumerate(grids):
+        expected = grid[None, None]
+        for _ in range(level):
+            expected = F.interpolate(expected, scale_factor=2, mode="bicubic", align_corners=False)
+        assert torch.allclose(stack[level], expected[0, 0], atol=1e-5)
+
+
+@pytest.mark.parametrize("size", [(16, 24), (61, 37), (5, 3)])
+def test_learned_upsampling_renders_its_finest_cell_stack_bicubically_at_any_size(size):
+    """Rendering samples the cascade's stack (odd grid sizes cropped) with bicubic taps: at the coded
+    size it is the training objective's features, at any other the stack interpolated."""
+    torch.manual_seed(3)
+    network = build_model(LatentConfig(2, 3, latent_height=13, latent_width=21, levels=4, upsampling=2))
+    with torch.no_grad():
+        for parameter in network.upsampling.parameters():
+            parameter.add_(0.05 * torch.randn_like(parameter))
+    network.set_latents([torch.randint(-5, 6, s).float() for s in network.config.latent_shapes()])
+    width, height = size
+    with torch.no_grad():
+        stack = network.upsampling(network.latent_grids())
+        expected = F.interpolate(stack[None], size=(height, width), mode="bicubic", align_corners=False)[0]
+        features = network.features(Grid((cell_centres(height), cell_centres(width))))
+        coded = network.features(Grid((cell_centres(13), cell_centres(21))))
+        objective = LatentObjective(network, torch.zeros(13, 21, 3), precision="float32")
+    assert torch.allclose(features, expected.permute(1, 2, 0), atol=1e-4)
+    assert torch.allclose(coded, objective.features(network.latent_grids()), atol=1e-4)
+
+
 def test_a_latent_encode_decodes_to_what_it_reports_at_any_scale(small_rgb):
     result = inrcodec.encode(small_rgb, model="latent", quality=4, iterations=150, device="cpu")
     decoded = inrcodec.decode_image(result.data)

@@ -20,7 +20,7 @@ def loss_and_gradients(objective, latents, seed):
     return float(mse.detach()), float(bits.detach()), gradients
 
 
-@pytest.mark.parametrize("upsampling", [0, 1])
+@pytest.mark.parametrize("upsampling", [0, 1, 2])
 @pytest.mark.parametrize("height,width,levels,masked", [(32, 48, 5, False), (37, 29, 4, True), (5, 3, 2, False)])
 def test_the_fast_objective_equals_the_plain_one_in_value_and_gradient(height, width, levels, masked, upsampling):
     torch.manual_seed(0)

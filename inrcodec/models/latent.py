@@ -3,6 +3,8 @@
 
     grids y_0 … y_{L−1}: one integer channel each, y_l of ⌈H/2^l⌉ × ⌈W/2^l⌉ latents covering [−1, 1]²
     features(x) = [bilinear_l(y_l, x)]_l            (cell-centred, edges clamped: any render grid)
+                  or [bicubic(cascade(y)_l, x)]_l  (upsampling 2: the grids first brought to the
+                                                     finest cells by learned filters)
     degree D ≥ 1 (SL²A):  ψ = LayerNorm( Σ_l Σ_k a[l, o, k] · T_k(tanh(g_l · features_l)) );  z = ψ;
                           z = ReLU(W_i (z ⊙ ψ) + b_i) per hidden layer;  rgb = W_out (z ⊙ ψ) + b_out
     degree 0 (plain):     z = ReLU(W_0 · features + b_0);  z = ReLU(W_i z + b_i);  rgb = W_out z + b_out
@@ -27,6 +29,8 @@ from .base import CoordinateNetwork, Grid, ModelConfig, Ops
 from .sl2a import LowRankLinear
 
 MAX_LEVELS = 10
+LEARNED_UPSAMPLING = 2  # the config's ``upsampling`` of the learned cascade
+CASCADE_TAPS = 4  # free taps per filter of the cascade (both filters are symmetric)
 
 
 @dataclass(frozen=True)
@@ -42,7 +46,7 @@ class LatentConfig(ModelConfig):
     degree: int = 0  # Chebyshev degree of the synthesis's SL²A block; 0: a plain ReLU MLP
     rank: int = 0  # of the hidden layers (0: dense)
     context_width: int = 16  # hidden width of the context model
-    upsampling: int = 0  # how the grids are sampled: 0 bilinear, 1 bicubic (Keys, a = −0.75)
+    upsampling: int = 0  # how the grids are sampled: 0 bilinear, 1 bicubic (Keys, a = −0.75), 2 learned
 
     def latent_shapes(self) -> list[tuple[int, int]]:
         return grid_shapes(self.latent_height, self.latent_width, self.levels)
@@ -56,12 +60,15 @@ class LatentConfig(ModelConfig):
         layer = 2 * w * self.rank + w if self.rank else w * w + w
         return first + self.hidden_layers * layer + w * self.out_features + self.out_features
 
+    def upsampling_parameters(self) -> int:
+        return 2 * CASCADE_TAPS * (self.levels - 1) if self.upsampling == LEARNED_UPSAMPLING else 0
+
     def context_parameters(self) -> int:
         c = self.context_width
         return CONTEXT_INPUTS * c + c + 2 * c + 2 + 2 * self.levels
 
     def parameter_count(self) -> int:
-        return self.synthesis_parameters() + self.context_parameters()
+        return self.synthesis_parameters() + self.context_parameters() + self.upsampling_parameters()
 
     def point_ops(self) -> Ops:
         w, levels = self.width, self.levels
@@ -80,11 +87,16 @@ class LatentConfig(ModelConfig):
     def decode_ops(self) -> Ops:
         c = self.context_width  # per latent: its context, the context model, its table, decoding
         per_latent = Ops(CONTEXT_INPUTS * c + 2 * c, elementwise=4 * CONTEXT_INPUTS + 3 * c + 64)
-        return self.latent_count() * per_latent
+        ops = self.latent_count() * per_latent
+        if self.upsampling == LEARNED_UPSAMPLING:  # the cascade, once, on the finest grid's cells
+            pixels = self.latent_height * self.latent_width  # per pixel and level: ×2 and pre-filter
+            ops = ops + pixels * (self.levels - 1) * Ops(4 * CASCADE_TAPS, elementwise=4 * CASCADE_TAPS)
+        return ops
 
     def decode_bytes(self) -> int:
         tables = 4096 * (4 * MAX_LATENT_RANGE + 1) * 8  # a grid's table cache, at the widest range
-        return 16 * self.latent_count() + 128 * self.latent_height * self.latent_width + tables
+        cascade = 8 * self.levels if self.upsampling == LEARNED_UPSAMPLING else 0  # its map and a copy
+        return 16 * self.latent_count() + (128 + cascade) * self.latent_height * self.latent_width + tables
 
     def floats_per_point(self) -> int:
         first = self.levels * (self.degree + 2) if self.degree else 0
@@ -104,7 +116,7 @@ class LatentConfig(ModelConfig):
             "degree": (0, 8),
             "rank": (0, self.width),
             "context_width": (1, 32),
-            "upsampling": (0, 1),
+            "upsampling": (0, 2),
         }
 
 
@@ -162,16 +174,96 @@ class Synthesis(nn.Module):
         return self.output(z * psi)
 
 
+class LearnedUpsampling(nn.Module):
+    """``upsampling`` 2: the grids brought to the finest grid's cells by a learned cascade (Cool-chic's
+    upsampling): from the coarsest, the stack so far is doubled by a separable symmetric 8-tap
+    filter, cropped to the next grid's size and stacked under that grid, itself first sharpened by a
+    separable symmetric 7-tap residual filter. Initialised as bicubic doubling and the identity, the
+    filters learn what bicubic interpolation loses; rendering then samples the finest-cell stack
+    bicubically, so any render size stays defined."""
+
+    def __init__(self, levels: int):
+        super().__init__()
+        self.doubling = nn.Parameter(BICUBIC_DOUBLING.repeat(levels - 1, 1))  # (L − 1, 4): makes level l
+        self.sharpening = nn.Parameter(torch.zeros(levels - 1, CASCADE_TAPS))
+
+    def forward(self, grids: list[torch.Tensor]) -> torch.Tensor:
+        """Grids ``(⌈H/2^l⌉, ⌈W/2^l⌉)``, finest first -> the stack ``(levels, H, W)``, finest first."""
+        stack = grids[-1][None]
+        for level in reversed(range(len(grids) - 1)):
+            finer = grids[level][None]
+            stack = _double(stack, self.doubling[level], finer.shape[1:])
+            stack = torch.cat([finer + _sharpen(finer, self.sharpening[level]), stack])
+        return stack
+
+
+# bicubic (Keys, a = −0.75) doubling: cell 2i sits a quarter cell before coarse cell i
+BICUBIC_DOUBLING = torch.tensor([-0.03515625, -0.10546875, 0.26171875, 0.87890625])
+
+
+def _double(stack: torch.Tensor, taps: torch.Tensor, shape) -> torch.Tensor:
+    """``(C, h, w)`` -> ``(C, *shape)``, ``shape`` ≤ (2h, 2w): along each axis, output 2i is
+    ``t0·x[i−2] + t2·x[i−1] + t3·x[i] + t1·x[i+1]`` and 2i + 1 its mirror image (edges replicated)."""
+    t0, t1, t2, t3 = taps
+    for dim, size in ((1, shape[0]), (2, shape[1])):
+        n = stack.shape[dim]
+        padded = torch.cat([stack.narrow(dim, 0, 1)] * 2 + [stack] + [stack.narrow(dim, n - 1, 1)] * 2, dim)
+        x = [padded.narrow(dim, 2 + k, n) for k in (-2, -1, 0, 1, 2)]
+        even = _times(x[0], t0) + _times(x[1], t2) + _times(x[2], t3) + _times(x[3], t1)
+        odd = _times(x[1], t1) + _times(x[2], t3) + _times(x[3], t2) + _times(x[4], t0)
+        stack = torch.stack([even, odd], dim + 1).flatten(dim, dim + 1).narrow(dim, 0, size)
+    return stack
+
+
+def _sharpen(grid: torch.Tensor, taps: torch.Tensor) -> torch.Tensor:
+    """``(C, h, w)`` filtered along each axis by ``(a, b, c, d, c, b, a)`` (edges replicated)."""
+    a, b, c, d = taps
+    for dim in (1, 2):
+        n = grid.shape[dim]
+        padded = torch.cat([grid.narrow(dim, 0, 1)] * 3 + [grid] + [grid.narrow(dim, n - 1, 1)] * 3, dim)
+        x = [padded.narrow(dim, 3 + k, n) for k in range(-3, 4)]
+        grid = _times(x[3], d) + _times(x[2] + x[4], c) + _times(x[1] + x[5], b) + _times(x[0] + x[6], a)
+    return grid
+
+
+def _times(tensor: torch.Tensor, tap: torch.Tensor) -> torch.Tensor:
+    """``tensor · tap`` for a 0-d ``tap``, whose gradient is summed the same way on any number of
+    threads (autograd's one-step sum to a scalar splits across threads: the bytes of an encode
+    would depend on them)."""
+    return _Times.apply(tensor, tap)
+
+
+class _Times(torch.autograd.Function):
+    @staticmethod
+    def forward(ctx, tensor, tap):
+        ctx.save_for_backward(tensor, tap)
+        return tensor * tap
+
+    @staticmethod
+    def backward(ctx, grad):
+        tensor, tap = ctx.saved_tensors
+        tap_grad = None
+        if ctx.needs_input_grad[1]:
+            tap_grad = grad * tensor
+            while tap_grad.dim():  # innermost first: each partial sum is one thread's, in a fixed order
+                tap_grad = tap_grad.sum(-1)
+        return grad * tap if ctx.needs_input_grad[0] else None, tap_grad
+
+
 class LatentImage(CoordinateNetwork):
-    """The decoder's network: latent grids (buffers, integer-valued), synthesis and context model."""
+    """The decoder's network: latent grids (buffers, integer-valued), synthesis and context model
+    (and, for ``upsampling`` 2, the learned upsampling)."""
 
     def __init__(self, config: LatentConfig):
         super().__init__()
         self.config = config
         self.synthesis = Synthesis(config)
         self.context = ContextNetwork(config)
+        if config.upsampling == LEARNED_UPSAMPLING and config.levels > 1:
+            self.upsampling = LearnedUpsampling(config.levels)
         for level, shape in enumerate(config.latent_shapes()):
             self.register_buffer(f"latent{level}", torch.zeros(shape), persistent=False)
+        self._cascade = (None, None)  # (key, stack): the learned upsampling's output, kept for rendering
 
     def latent_grids(self) -> list[torch.Tensor]:
         return [getattr(self, f"latent{level}") for level in range(self.config.levels)]
@@ -187,13 +279,26 @@ class LatentImage(CoordinateNetwork):
         pairs = torch.arange(len(coords), device=coords.device)[:, None].expand(-1, 2)
         return self(Grid((coords[:, 0], coords[:, 1]), pairs))
 
+    def sources(self) -> tuple[list[torch.Tensor], object]:
+        """What rendering samples and with which taps: the grids themselves (``upsampling`` 0, 1), or
+        the learned cascade's finest-cell stack, sampled bicubically (2)."""
+        if self.config.upsampling != LEARNED_UPSAMPLING:
+            return self.latent_grids(), sampling_taps(self.config.upsampling)
+        if self.config.levels == 1:
+            return self.latent_grids(), _bicubic_taps
+        tensors = self.latent_grids() + list(self.upsampling.parameters())
+        key = tuple((id(t), t._version) for t in tensors)  # a tile render computes the cascade once
+        if self._cascade[0] != key or torch.is_grad_enabled():
+            self._cascade = (key, self.upsampling(self.latent_grids()))
+        return list(self._cascade[1]), _bicubic_taps
+
     def features(self, grid: Grid) -> torch.Tensor:
-        """Every grid sampled at the points of ``grid`` (bilinearly or bicubically, as the config
+        """Every source sampled at the points of ``grid`` (bilinearly or bicubically, as the config
         says): ``(…, levels)``. Separable: the taps of each axis, then a weighted sum of gathers."""
-        taps = sampling_taps(self.config.upsampling)
+        sources, taps = self.sources()
         rows_axis, columns_axis = grid.axes
         samples = []
-        for latent in self.latent_grids():
+        for latent in sources:
             (rows, row_weights), (columns, column_weights) = taps(rows_axis, latent.shape[0]), \
                 taps(columns_axis, latent.shape[1])
             if grid.index is not None:  # chosen points: (N, taps) per axis
