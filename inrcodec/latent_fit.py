@@ -65,10 +65,14 @@ def fit_latent_model(objective: LatentObjective, rate_weight: float, steps: int,
         rounded = _rounded(encoder_latents)
         features = objective.features(rounded)
         fitted_psnr = psnr_from_mse(float(objective.distortion(features)))
-        learned_upsampling = any(name.startswith("upsampling.") for name in names)
+        upsampling = [p for name, p in network.named_parameters() if name.startswith("upsampling.")]
+        cached = [tuple(p._version for p in upsampling), features]
 
-        def distortion(_) -> float:  # the features move with the weights when the upsampling is learned
-            return float(objective.distortion(objective.features(rounded) if learned_upsampling else features))
+        def distortion(_) -> float:  # a learned upsampling's weights move the features: re-render then
+            versions = tuple(p._version for p in upsampling)
+            if versions != cached[0]:
+                cached[:] = versions, objective.features(rounded)
+            return float(objective.distortion(cached[1]))
 
         step_indices = search_steps(network, distortion, height * width, rate_weight, frozen=context_groups)
         _, integers = quantize(network, step_indices)
