@@ -121,6 +121,33 @@ def test_the_learned_upsampling_starts_as_repeated_bicubic_doubling():
         assert torch.allclose(stack[level], expected[0, 0], atol=1e-5)
 
 
+def test_the_learned_filters_are_the_separable_symmetric_filters_of_the_format():
+    """Doubling and sharpening with arbitrary taps equal FORMAT.md's filters written as convolutions
+    (edges replicated): the 8-tap ×2 filter as a transposed convolution, the 7-tap as a residual."""
+    torch.manual_seed(4)
+    network = build_model(LatentConfig(2, 3, latent_height=11, latent_width=14, levels=2, upsampling=2))
+    with torch.no_grad():
+        network.upsampling.doubling.copy_(torch.randn(1, 4))
+        network.upsampling.sharpening.copy_(torch.randn(1, 4))
+        grids = [torch.randn(shape) for shape in network.config.latent_shapes()]
+        stack = network.upsampling(grids)
+    t0, t1, t2, t3 = network.upsampling.doubling[0].detach()
+    a, b, c, e = network.upsampling.sharpening[0].detach()
+    sharpening = torch.stack([a, b, c, e, c, b, a])
+
+    def along(x, kernel, pad):  # one axis (the last), edges replicated; no kernel: doubling
+        x = F.pad(x[None], (pad, pad), mode="replicate")[0]
+        if kernel is not None:
+            return F.conv1d(x.reshape(-1, 1, x.shape[-1]), kernel.view(1, 1, -1)).reshape(*x.shape[:-1], -1)
+        even = F.conv1d(x.reshape(-1, 1, x.shape[-1]), torch.stack([t0, t2, t3, t1]).view(1, 1, -1))
+        odd = F.conv1d(x.reshape(-1, 1, x.shape[-1]), torch.stack([t1, t3, t2, t0]).view(1, 1, -1))
+        return torch.stack([even[:, 0, :-1], odd[:, 0, 1:]], -1).reshape(*x.shape[:-1], -1)
+
+    coarse = along(along(grids[1], None, 2).T, None, 2).T[:11, :14]
+    fine = grids[0] + along(along(grids[0], sharpening, 3).T, sharpening, 3).T
+    assert torch.allclose(stack[1], coarse, atol=1e-5) and torch.allclose(stack[0], fine, atol=1e-5)
+
+
 @pytest.mark.parametrize("size", [(16, 24), (61, 37), (5, 3)])
 def test_learned_upsampling_renders_its_finest_cell_stack_bicubically_at_any_size(size):
     """Rendering samples the cascade's stack (odd grid sizes cropped) with bicubic taps: at the coded
