@@ -68,7 +68,7 @@ class PlainObjective:
         return torch.stack([F.interpolate(g[None, None], size=size, mode=mode, align_corners=False)[0, 0]
                             for g in grids], dim=-1)
 
-    def distortion(self, features: torch.Tensor, training: bool = False) -> torch.Tensor:
+    def distortion(self, features: torch.Tensor) -> torch.Tensor:
         squared = (self.network.synthesis(features) - self.target) ** 2
         if self.known is None:
             return squared.mean()
@@ -82,7 +82,13 @@ class PlainObjective:
         up = upsample_parent(grids[level + 1], grid.shape) if level + 1 < len(grids) else torch.zeros_like(grid)
         return torch.stack(neighbours + [up], dim=-1)
 
-    def rate(self, grids: list[torch.Tensor], training: bool = False) -> torch.Tensor:
+    def backward(self, grids: list[torch.Tensor], rate_weight: float, training: bool = True):
+        mse = self.distortion(self.features(grids))
+        loss = mse + rate_weight * self.rate(grids) / self.pixels
+        loss.backward()
+        return loss.detach(), mse.detach()
+
+    def rate(self, grids: list[torch.Tensor]) -> torch.Tensor:
         bits = 0.0
         for level, grid in enumerate(grids):
             mean, log2_scale = self.network.context(self.context_inputs(grids, level), level)

@@ -21,7 +21,7 @@ from inrcodec.device import DEVICE_CHOICES
 from inrcodec.errors import InputError
 from inrcodec.files import refuse_existing, write_atomically, write_bytes_atomically, write_directory_atomically
 from inrcodec.models import MODEL_NAMES
-from inrcodec.presets import DEFAULT_QUALITY, DEFAULT_STEPS, QUALITY_LEVELS, VOLUME_PRESETS
+from inrcodec.presets import DEFAULT_EFFORT, DEFAULT_QUALITY, DEFAULT_STEPS, EFFORTS, QUALITY_LEVELS, VOLUME_PRESETS
 from inrcodec.scenes import is_scene_path, read_cameras, save_views
 from inrcodec.shapes import SHAPE_SUFFIXES, is_shape_path, save_volume
 from inrcodec.signals.image import save_image
@@ -89,14 +89,19 @@ ITERS_OPTION = click.option(
     "--iters", type=click.IntRange(min=1),
     help=f"Optimizer steps in all (fit, then quantization-aware fine-tuning) [default: {DEFAULT_STEPS} "
          f"for images; for shapes {VOLUME_PRESETS[0].steps}, {VOLUME_PRESETS[-1].steps} at the top quality levels].")
+EFFORT_OPTION = click.option(
+    "--effort", type=click.Choice(list(EFFORTS)), default=DEFAULT_EFFORT, show_default=True,
+    help="How long to train: fast takes 1/4 of the default steps, thorough twice as many (time per "
+         "megapixel and rate cost of each: benchmarks/RESULTS.md, Effort). --iters overrides it. A long "
+         "encode says how long it expects to take once its first steps are timed.")
 FIT_DEVICE_OPTION = click.option(
     "--device", type=click.Choice(DEVICE_CHOICES), default="auto", show_default=True,
     help="Where to fit: auto takes a CUDA GPU when there is one.")
 
 
 def fit_options(command):
-    """The options every command that fits a network shares: quality, model, steps, device."""
-    for option in (FIT_DEVICE_OPTION, ITERS_OPTION, MODEL_OPTION, QUALITY_OPTION):
+    """The options every command that fits a network shares: quality, model, steps, effort, device."""
+    for option in (FIT_DEVICE_OPTION, EFFORT_OPTION, ITERS_OPTION, MODEL_OPTION, QUALITY_OPTION):
         command = option(command)
     return command
 
@@ -158,12 +163,16 @@ def main():
                    "bfloat16 where the CPU has it natively (AVX-512 BF16 or AMX), else float32. Rounding, "
                    "the loss and every reported figure stay float32. The same seed gives the same bytes "
                    "only at the same precision (and thread count).")
+@click.option("--max-memory", "max_memory_mb", type=click.IntRange(min=1),
+              help="Images: the memory in MB an encode may take [default: 3/4 of this machine's]; a picture "
+                   "that would need more is refused before anything is fitted (a default encode needs about "
+                   "0.9 GB + 200 bytes per pixel: 5.7 GB for 24 megapixels).")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON summary object on stdout.")
 @click.option("-f", "--force", is_flag=True, help="Overwrite OUTPUT if it exists.")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
 @reports_codec_errors
-def encode(input_path, output, quality, bpp, max_bytes, grid_side, holdout, model, iters, device, seed, mask,
-           threads, precision, as_json, force, quiet):
+def encode(input_path, output, quality, bpp, max_bytes, grid_side, holdout, model, iters, effort, device, seed,
+           mask, threads, precision, max_memory_mb, as_json, force, quiet):
     """Compress INPUT into an .inr bitstream (-o - writes it to standard output, and the summary to
     standard error): an image (PNG or anything Pillow reads; - for standard input), a shape (a
     .ply, .obj, .off or .stl mesh, or a .npy grid: bool/integer occupancy, nonzero inside, or float
@@ -175,8 +184,8 @@ def encode(input_path, output, quality, bpp, max_bytes, grid_side, holdout, mode
     progress = not quiet and sys.stderr.isatty()
     if holdout and not is_scene_path(input_path):
         raise InputError("--holdout applies to scenes (a folder or a .npz)")
-    result = _encode_any(input_path, quality, bpp, max_bytes, grid_side, holdout, model, iters, device, seed,
-                         mask, precision, threads, progress)
+    result = _encode_any(input_path, quality, bpp, max_bytes, grid_side, holdout, model, iters, effort, device,
+                         seed, mask, precision, threads, max_memory_mb, progress)
     if output == "-":
         click.get_binary_stream("stdout").write(result.data)
     else:
@@ -197,27 +206,28 @@ def encode(input_path, output, quality, bpp, max_bytes, grid_side, holdout, mode
                    f"{result.seconds:.1f} s)", err=output == "-")
 
 
-def _encode_any(input_path, quality, bpp, max_bytes, grid_side, holdout, model, iters, device, seed, mask,
-                precision, threads, progress):
+def _encode_any(input_path, quality, bpp, max_bytes, grid_side, holdout, model, iters, effort, device, seed, mask,
+                precision, threads, max_memory_mb, progress):
     """The encode of INPUT by its kind, refusing options of the other kinds."""
     if is_scene_path(input_path):
         if bpp is not None or mask is not None or max_bytes is not None:
             raise InputError("--bpp, --bytes and --mask do not apply to scenes; choose a quality level")
         return api.encode_scene(input_path, quality=quality, model=model, size=grid_side, holdout=holdout,
-                                iterations=iters, device=device, seed=seed, progress=progress, threads=threads)
+                                iterations=iters, device=device, seed=seed, progress=progress, threads=threads,
+                                effort=effort)
     if is_shape_path(input_path):
         if bpp is not None or mask is not None:
             raise InputError("--bpp and --mask apply to images; for a shape, use --bytes")
         return api.encode_volume(input_path, quality=quality, max_bytes=max_bytes, model=model,
                                  size=grid_side, iterations=iters, device=device, seed=seed, progress=progress,
-                                 threads=threads)
+                                 threads=threads, effort=effort)
     if max_bytes is not None or grid_side is not None:
         raise InputError(f"--bytes and --size apply to shapes ({', '.join(SHAPE_SUFFIXES)}) and --size to "
                          "scenes; for an image, use --bpp")
     source = read_input(input_path) if input_path == "-" else input_path
-    return api.encode(source, quality=quality, bpp=bpp, model=model, iterations=iters,
+    return api.encode(source, quality=quality, bpp=bpp, model=model, iterations=iters, effort=effort,
                       device=device, seed=seed, mask=mask, precision=precision, threads=threads,
-                      progress=progress)
+                      max_memory=None if max_memory_mb is None else max_memory_mb << 20, progress=progress)
 
 
 @main.command("encode-dir")
@@ -233,7 +243,7 @@ def _encode_any(input_path, quality, bpp, max_bytes, grid_side, holdout, model, 
               help="Run the fits as Ray tasks on the cluster at ADDRESS ('local' starts Ray on this "
                    "machine and uses all its GPUs); needs pip install 'inrcodec[ray]'.")
 @reports_codec_errors
-def encode_dir(input_dir, output_dir, quality, model, iters, device, seed, force, workers, ray_address):
+def encode_dir(input_dir, output_dir, quality, model, iters, effort, device, seed, force, workers, ray_address):
     """Encode every picture in INPUT_DIR to OUTPUT_DIR/<name>.inr. Bad files are reported and
     skipped; existing outputs are kept (run it again to resume an interrupted batch). Exits with
     status 1 if any file failed."""
@@ -246,7 +256,7 @@ def encode_dir(input_dir, output_dir, quality, model, iters, device, seed, force
     with tqdm(total=pictures_in(input_dir), unit="picture", disable=not sys.stderr.isatty()) as bar:
         started = time.perf_counter()
         report = encode_directory(input_dir, output_dir, force=force, ray_address=ray_address, workers=workers,
-                                  quality=quality, model=model, iterations=iters, device=device,
+                                  quality=quality, model=model, iterations=iters, effort=effort, device=device,
                                   seed=seed, on_file=lambda _path: bar.update(1))
         minutes = (time.perf_counter() - started) / 60
     for path, reason in report.failed:
@@ -419,7 +429,7 @@ def info(input_path, as_json):
 @fit_options
 @click.option("-f", "--force", is_flag=True, help="Overwrite OUTPUT if it exists.")
 @reports_codec_errors
-def compare(input_path, output, quality, model, iters, device, force):
+def compare(input_path, output, quality, model, iters, effort, device, force):
     """Encode INPUT and write a side-by-side picture of inrcodec, JPEG, WebP, JPEG 2000 and AVIF at
     about the same file size, with bpp and PSNR under each (centre crops of at most 384x384)."""
     from inrcodec.compare import compare as compare_codecs
@@ -428,7 +438,7 @@ def compare(input_path, output, quality, model, iters, device, force):
     output = output or str(Path(input_path).with_name(f"{Path(input_path).stem}_compare.png"))
     refuse_existing(output, force=force)
     original = load_image(input_path).pixels
-    result = api.encode(original, quality=quality, model=model, iterations=iters, device=device,
+    result = api.encode(original, quality=quality, model=model, iterations=iters, effort=effort, device=device,
                         progress=sys.stderr.isatty())
     comparison = compare_codecs(original, result)
     write_atomically(output, lambda temporary: comparison.picture.save(temporary, format="PNG"), force=force)

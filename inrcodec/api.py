@@ -24,7 +24,7 @@ from .device import resolve_device
 from .encoder import EncodeResult, encode_signal
 from .latent_objective import PRECISIONS
 from .models import entry_for_id
-from .presets import DEFAULT_MODEL, DEFAULT_QUALITY, QUALITY_LEVELS
+from .presets import DEFAULT_EFFORT, DEFAULT_MODEL, DEFAULT_QUALITY, QUALITY_LEVELS
 from .render import DEFAULT_MAX_MACS, DEFAULT_MAX_MEMORY_BYTES, DEFAULT_MAX_SAMPLES, DecodeLimits
 from .entropy import code_length
 from .entropy.latents import latent_code_lengths
@@ -45,7 +45,8 @@ ImageSource = str | os.PathLike | np.ndarray | bytes  # a path, an array, or a f
 def encode(source: ImageSource, *, quality: int = DEFAULT_QUALITY, bpp: float | None = None,
            model: str | None = None, iterations: int | None = None, device: str = "auto",
            seed: int = 0, progress: bool = False, mask: ImageSource | None = None,
-           precision: str = "auto", threads: int | None = None) -> EncodeResult:
+           precision: str = "auto", threads: int | None = None, effort: str = DEFAULT_EFFORT,
+           max_memory: int | None = None) -> EncodeResult:
     """Compress an image (a path, or a uint8/uint16 array ``(H, W[, C])``) and report on it; a path
     to a shape (``.ply .obj .off .stl .npy``) goes to ``encode_volume`` with the default options.
 
@@ -59,20 +60,23 @@ def encode(source: ImageSource, *, quality: int = DEFAULT_QUALITY, bpp: float | 
     the latent model's training arithmetic; "auto" takes bfloat16 where the CPU has it natively.
     ``threads``: the fit's CPU threads; by default every core while no other encode runs on the
     machine, one thread once another does (the same seed gives the same bytes at the same count).
+    ``effort`` ("fast", "default", "thorough") sets the steps (¼, 1 or 2 times the default; an
+    explicit ``iterations`` wins); ``max_memory``: bytes the encode may take (default ¾ of the
+    machine's memory), checked before anything is fitted.
     """
     if isinstance(source, (str, os.PathLike)) and (is_shape_path(source) or is_scene_path(source)):
         if bpp is not None or mask is not None:
             raise ValueError("bpp and mask apply to images; a shape takes max_bytes (encode_volume)")
         encoder = encode_volume if is_shape_path(source) else encode_scene
         return encoder(source, quality=quality, model=model, iterations=iterations, device=device, seed=seed,
-                       progress=progress, threads=threads)
+                       progress=progress, threads=threads, effort=effort)
     signal = load_image(source)
     known = None if mask is None else load_mask(mask, signal.geometry.height, signal.geometry.width)
     torch_device = resolve_device(device)
     if precision not in PRECISIONS:
         raise ValueError(f"precision must be one of {PRECISIONS}, not {precision!r}")
     options = dict(model=model, steps=iterations, device=torch_device, seed=seed, progress=progress,
-                   known=known, precision=precision, threads=threads)
+                   known=known, precision=precision, threads=threads, effort=effort, max_memory=max_memory)
     if quality not in QUALITY_LEVELS:
         raise ValueError(f"quality must be one of {QUALITY_LEVELS}")
     if bpp is None:
@@ -91,7 +95,7 @@ ShapeSource = str | os.PathLike | np.ndarray | tuple  # a mesh or .npy path, a 3
 def encode_volume(source: ShapeSource, *, quality: int = DEFAULT_QUALITY, max_bytes: int | None = None,
                   model: str | None = None, size: int | None = None, iterations: int | None = None,
                   device: str = "auto", seed: int = 0, progress: bool = False,
-                  threads: int | None = None) -> EncodeResult:
+                  threads: int | None = None, effort: str = DEFAULT_EFFORT) -> EncodeResult:
     """Compress a shape — a mesh file (trimesh reads it) or ``(vertices, faces)``, a ``.npy`` file or a
     3-D array (bool/integer occupancy, nonzero inside; or float signed distance, negative inside) —
     as an occupancy network, and report on it (``metrics["iou"]`` at the file's grid).
@@ -102,7 +106,7 @@ def encode_volume(source: ShapeSource, *, quality: int = DEFAULT_QUALITY, max_by
         raise ValueError(f"quality must be one of {QUALITY_LEVELS}")
     signal = load_shape(source, side=size)
     options = dict(model=model, steps=iterations, device=resolve_device(device), seed=seed, progress=progress,
-                   threads=threads)
+                   threads=threads, effort=effort)
     if max_bytes is None:
         return encode_signal(signal, quality=quality, **options)
     if not max_bytes > 0:
@@ -113,17 +117,18 @@ def encode_volume(source: ShapeSource, *, quality: int = DEFAULT_QUALITY, max_by
 
 def encode_scene(source: str | os.PathLike, *, quality: int = DEFAULT_QUALITY, model: str | None = None,
                  size: int | None = None, holdout: int = 0, iterations: int | None = None, device: str = "auto",
-                 seed: int = 0, progress: bool = False, threads: int | None = None) -> EncodeResult:
+                 seed: int = 0, progress: bool = False, threads: int | None = None,
+                 effort: str = DEFAULT_EFFORT) -> EncodeResult:
     """Compress a scene — a Blender-synthetic folder (``transforms_train.json`` + RGBA PNGs) or a
     ``.npz`` of ``images_rgba``, ``poses`` and ``focal`` — as a radiance field and its occupancy
     grid, trained on views whose longer side is ``size`` (default 100); every ``holdout``-th view is
     kept out of training and ``metrics`` reports PSNR/SSIM on those (else on training views);
-    ``threads`` as for ``encode``."""
+    ``threads`` and ``effort`` as for ``encode``."""
     if quality not in QUALITY_LEVELS:
         raise ValueError(f"quality must be one of {QUALITY_LEVELS}")
     signal = load_scene(source, size=size, holdout=holdout)
     return encode_signal(signal, quality=quality, model=model, steps=iterations, device=resolve_device(device),
-                         seed=seed, progress=progress, threads=threads)
+                         seed=seed, progress=progress, threads=threads, effort=effort)
 
 
 def decode_scene(data: bytes, scale: float | None = None, size: tuple[int, int] | None = None, *,

@@ -8,6 +8,7 @@ and the rate is their length: nothing reported here is an estimate.
 from __future__ import annotations
 
 import dataclasses
+import os
 import time
 from dataclasses import asdict, dataclass
 
@@ -24,8 +25,8 @@ from .fit import optimize
 from .metrics import bits_per_pixel
 from .latent_fit import fit_latent_model
 from .latent_objective import LatentObjective
-from .models import REGISTRY, LatentImage, build_model
-from .presets import DEFAULT_QUALITY, schedules
+from .models import REGISTRY, LatentConfig, LatentImage, build_model
+from .presets import DEFAULT_EFFORT, DEFAULT_QUALITY, effort_steps, schedules
 from .quant.qat import fine_tune, quantize, search_steps
 from .render import DecodeLimits
 from .runtime import fit_threads, keep_freed_memory
@@ -93,17 +94,19 @@ class EncodeResult:
 
 
 def encode_signal(signal, *, quality: int = DEFAULT_QUALITY, model: str | None = None,
-                  steps: int | None = None, device: torch.device = torch.device("cpu"),
+                  steps: int | None = None, effort: str = DEFAULT_EFFORT, device: torch.device = torch.device("cpu"),
                   seed: int = 0, progress: bool = False, known: np.ndarray | None = None,
                   rate_weight: float | None = None, overrides: dict | None = None,
                   learning_rate: float | None = None, precision: str = "auto", threads: int | None = None,
-                  objective=LatentObjective) -> EncodeResult:
+                  max_memory: int | None = None, objective=LatentObjective) -> EncodeResult:
     """Fit, quantize and code ``signal`` (an image or a volume: ``signals``); ``steps`` defaults to
-    the kind's, and ``model`` the kind's default family; ``known`` (bool, H×W) restricts an image's fit to those pixels. ``rate_weight``
+    the kind's times ``effort``'s factor (``presets.EFFORTS``), and ``model`` the kind's default family; ``known`` (bool, H×W) restricts an image's fit to those pixels. ``rate_weight``
     replaces the level's λ (rate control uses it); ``overrides`` replaces fields of the level's
     model config and ``learning_rate`` the family's starting learning rate (the lever benchmark uses both). ``precision`` is that of the latent model's training
     products: "auto" (bfloat16 where the CPU has it natively), "float32" or "bfloat16";
     ``objective`` computes its training loss (the speed benchmark passes the plain formulation).
+    ``max_memory``: the bytes an encode may take (``default_encode_memory()``: ¾ of the machine's);
+    a latent-model encode that would need more is refused before anything is fitted.
     ``threads``: the fit's CPU threads; by default every core while no other encode runs on the
     machine, one thread once another does (``runtime.fit_threads``). The process's allocator keeps
     freed memory from here on (``runtime.keep_freed_memory``)."""
@@ -114,13 +117,17 @@ def encode_signal(signal, *, quality: int = DEFAULT_QUALITY, model: str | None =
     entry = REGISTRY[model]
     geometry = signal.geometry
     sides = kind.sides(geometry)
-    steps = kind.default_steps(quality) if steps is None else steps
+    steps = effort_steps(kind.default_steps(quality), effort) if steps is None else steps
     config = dataclasses.replace(kind.model_config(model, quality, geometry), **(overrides or {}))
     try:  # a file the decoders would refuse with their default limits is not worth fitting
         DecodeLimits().check(kind.render_plan(config, geometry, sides))
     except LimitError as error:
         raise LimitError(f"quality {quality} with {model} on a {'x'.join(map(str, reversed(sides)))} "
-                         f"{kind.name}: {error.args[0].split(' (raise')[0]}; choose a lower quality") from None
+                         f"{kind.name}: {error.args[0].split(' (raise')[0]}; "
+                         f"{'resize the picture' if isinstance(config, LatentConfig) else 'choose a lower quality'}"
+                         ) from None
+    if isinstance(config, LatentConfig):
+        _check_encode_memory(config, default_encode_memory() if max_memory is None else max_memory)
 
     with fit_threads(threads):
         # the initial weights come from a fork of torch's RNG seeded with `seed` (the caller's RNG state
@@ -147,6 +154,22 @@ def encode_signal(signal, *, quality: int = DEFAULT_QUALITY, model: str | None =
     return EncodeResult(data=data, kind=kind.name, geometry=asdict(geometry), model=model, quality=quality,
                         rate_weight=rate_weight, config=asdict(config), metrics=metrics, fitted=fitted,
                         seconds=time.perf_counter() - start)
+
+
+def default_encode_memory() -> int:
+    """¾ of this machine's physical memory (16 GB where the system does not say)."""
+    try:
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") * 3 // 4
+    except (ValueError, OSError, AttributeError):
+        return 16 << 30
+
+
+def _check_encode_memory(config: LatentConfig, limit: int) -> None:
+    needed = config.encode_bytes()
+    if needed > limit:
+        raise LimitError(f"encoding this {config.latent_width}x{config.latent_height} picture needs about "
+                         f"{needed / 2**30:.1f} GB of memory, over the limit of {limit / 2**30:.1f} GB (3/4 of this "
+                         "machine's unless --max-memory says otherwise); resize it or use a machine with more")
 
 
 def _code_weight_model(network, objective, *, rate_weight: float, steps: int,
@@ -188,4 +211,4 @@ def _code_latent_model(objective: LatentObjective, *, rate_weight: float, steps:
     return headers, payload_bytes(coder), ranges, {"psnr": fitted_psnr}
 
 
-__all__ = ["EncodeResult", "encode_signal"]
+__all__ = ["EncodeResult", "default_encode_memory", "encode_signal"]

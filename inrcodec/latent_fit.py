@@ -20,6 +20,7 @@ import math
 
 import numpy as np
 import torch
+from tqdm.auto import tqdm
 
 from .entropy.latents import MAX_LATENT_RANGE, latent_code_lengths
 from .decoder import context_model
@@ -34,6 +35,7 @@ SOFT_SHARE = 0.85  # of the steps with soft rounding and noise; the rest are har
 FINAL_LEARNING_RATE = 1e-4
 DEFAULT_CONTEXT_EXPONENT = -8  # context tensors start at steps of 2^-8
 NETWORK_GRADIENT_NORM = 0.1  # the networks' gradients are clipped to it (Cool-chic's)
+ANNOUNCE_AFTER_SECONDS = 120  # fits expected to take longer say so before going on
 
 
 def fit_latent_model(objective: LatentObjective, rate_weight: float, steps: int, learning_rate: float,
@@ -51,13 +53,20 @@ def fit_latent_model(objective: LatentObjective, rate_weight: float, steps: int,
 
     def loss_and_mse(step: int, hard: bool, total: int):
         grids = [objective.quantize(y, step / max(1, total), hard, generator) for y in encoder_latents]
-        mse = objective.distortion(objective.features(grids), training=True)
-        return mse + rate_weight * objective.rate(grids, training=True) / objective.pixels, mse.detach()
+        return objective.backward(grids, rate_weight)
+
+    bar = tqdm(total=steps, desc="fit latents", disable=not progress, leave=False, unit="step", dynamic_ncols=True)
+
+    def announce(seconds: float) -> None:  # a long encode says what it will cost once a step is timed
+        if progress and seconds * steps > ANNOUNCE_AFTER_SECONDS:
+            bar.write(f"{height * width / 1e6:.1f} megapixels: {steps} steps at {seconds:.2f} s take about "
+                      f"{_duration(seconds * steps)}, then coding (a few minutes per 10 megapixels)")
 
     optimize([{"params": list(network.parameters()), "soap": True, "clip": NETWORK_GRADIENT_NORM},
               {"params": encoder_latents, "lr_scale": LATENT_LEARNING_RATE_SCALE}],
              lambda step: loss_and_mse(step, False, soft_steps),
-             Schedule(soft_steps, learning_rate, learning_rate / 100), label="fit latents", progress=progress)
+             Schedule(soft_steps, learning_rate, learning_rate / 100), label="fit latents", progress=progress,
+             bar=bar, timed=announce)
 
     names = [group.parameter for group in weight_groups(network)]
     context_groups = frozenset(i for i, name in enumerate(names) if name.startswith("context."))
@@ -85,17 +94,23 @@ def fit_latent_model(objective: LatentObjective, rate_weight: float, steps: int,
     for parameter in frozen:  # the synthesis (and learned upsampling) as the decoder will have them
         parameter.requires_grad_(False)
     if steps - soft_steps > 0:
+        bar.set_description("hard latents")
         optimize([{"params": list(network.context.parameters()), "clip": NETWORK_GRADIENT_NORM},
                   {"params": encoder_latents}],
                  lambda step: loss_and_mse(step, True, steps - soft_steps),
                  Schedule(steps - soft_steps, FINAL_LEARNING_RATE, FINAL_LEARNING_RATE),
-                 label="hard latents", progress=progress)
+                 label="hard latents", progress=progress, bar=bar)
+    bar.close()
     for parameter in frozen:
         parameter.requires_grad_(True)
     with torch.no_grad():
         latents = [g.cpu().numpy().astype(np.int64) for g in _rounded(encoder_latents)]
     headers, integers = quantize_context(network, latents, step_indices)
     return headers, integers, latents, [int(np.abs(g).max()) for g in latents], fitted_psnr
+
+
+def _duration(seconds: float) -> str:
+    return f"{seconds / 3600:.1f} hours" if seconds >= 5400 else f"{max(1, round(seconds / 60))} minutes"
 
 
 def _rounded(encoder_latents: list[torch.Tensor]) -> list[torch.Tensor]:

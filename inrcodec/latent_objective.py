@@ -24,7 +24,7 @@ import torch
 import torch.nn.functional as F
 
 from .entropy.latents import CONTEXT_OFFSETS, PAD, parent_taps
-from .models.latent import LEARNED_UPSAMPLING, LatentImage, sampling_taps
+from .models.latent import LEARNED_UPSAMPLING, LatentImage, cascade_crops, cascade_windows, sampling_taps
 from .quant import laplace_bits
 from .signals import cell_centres
 
@@ -43,13 +43,22 @@ def native_bfloat16(device: torch.device) -> bool:
         return False
 
 
+TILE_SIDE = 512  # pixels per side of a training tile (the working set of a step is one tile's)
+CHUNK_LATENTS = 1 << 18  # latents per chunk of the rate term
+
+
 class LatentObjective:
     """Distortion and rate of a ``LatentImage``'s latent grids against ``target`` (H, W, C) in
     [-½, ½], over the pixels of ``known`` (H, W, 1; None: all). ``precision``: the training
-    steps' matrix products in "float32", "bfloat16", or "auto" (bf16 where native)."""
+    steps' matrix products in "float32", "bfloat16", or "auto" (bf16 where native).
+
+    Memory stays bounded at any picture size: a step (``backward``) renders and differentiates one
+    ``tile_side``² tile at a time — its features from crops of the grids just wide enough to be exact
+    — and the rate one chunk of grid rows at a time, each piece's gradient added into the grids'
+    before the next; only the latents and their gradients are whole."""
 
     def __init__(self, network: LatentImage, target: torch.Tensor, known: torch.Tensor | None = None,
-                 precision: str = "auto"):
+                 precision: str = "auto", tile_side: int = TILE_SIDE, chunk_latents: int = CHUNK_LATENTS):
         if precision not in PRECISIONS:
             raise ValueError(f"precision must be one of {PRECISIONS}, not {precision!r}")
         self.network, self.target, self.known = network, target, known
@@ -58,11 +67,8 @@ class LatentObjective:
         config, device = network.config, target.device
         height, width = config.signal_shape()
         shapes = config.latent_shapes()
-        taps = sampling_taps(config.upsampling)
-        axes = (cell_centres(height, device), cell_centres(width, device))
-        self._to_image = [None if shape == (height, width) else  # a grid at its own size: the identity
-                          tuple(_SparseRows(*taps(axis, cells), cells) for axis, cells in zip(axes, shape))
-                          for shape in shapes]
+        self.tiles = [_Tile(config, (top, min(height, top + tile_side)), (left, min(width, left + tile_side)), device)
+                      for top in range(0, height, tile_side) for left in range(0, width, tile_side)]
         parent_weights = torch.tensor([[0.75, 0.25]], device=device)  # 9/16 = ¾·¾ … 1/16 = ¼·¼
         self._to_child = [tuple(_SparseRows(torch.from_numpy(np.stack(parent_taps(cells, parent), -1)).to(device),
                                         parent_weights.expand(cells, 2), parent)
@@ -70,6 +76,7 @@ class LatentObjective:
                           for child, coarser in zip(shapes, shapes[1:])]
         self._neighbours = torch.tensor([(dy + PAD) * (PAD + 1) + dx + PAD for dy, dx in CONTEXT_OFFSETS],
                                         device=device)
+        self._chunk_rows = [max(1, chunk_latents // columns) for _, columns in shapes]
 
     def quantize(self, latents: torch.Tensor, progress: float, hard: bool, generator: torch.Generator):
         """``Q(y)``: straight-through rounding (``hard``), else soft rounding with Gaussian noise,
@@ -81,41 +88,135 @@ class LatentObjective:
                                                                device=latents.device)
         return _NoisySoftRound.apply(latents, noise, temperature)
 
-    def features(self, grids: list[torch.Tensor]) -> torch.Tensor:
-        """Every grid sampled at the image's pixels, as the decoder samples them: (H, W, levels)."""
-        if self.network.config.upsampling == LEARNED_UPSAMPLING and len(grids) > 1:
-            return self.network.upsampling(grids).permute(1, 2, 0).contiguous()  # the finest cells: no resampling
-        return torch.stack([grid if matrices is None else _resample(grid, *matrices)
-                            for grid, matrices in zip(grids, self._to_image)], dim=-1)
+    def backward(self, grids: list[torch.Tensor], rate_weight: float, training: bool = True):
+        """The loss MSE + ``rate_weight`` · bits / pixels of ``grids`` (latents, part of a graph),
+        its gradient propagated into that graph a tile and a chunk at a time; returns the detached
+        (loss, MSE). ``training``: bf16 products if chosen."""
+        values = [grid.detach() for grid in grids]
+        gradients = [torch.zeros_like(grid) for grid in grids]
+        squared_error = torch.zeros((), device=self.target.device)
+        samples = self.pixels * self.target.shape[-1]
+        for tile in self.tiles:
+            crops = [value[crop].requires_grad_() for value, crop in zip(values, tile.crops)]
+            error = self._squared_error(tile.features(self.network, crops), tile, training)
+            (error / samples).backward()
+            _add_gradients(gradients, crops, tile.crops)
+            squared_error += error.detach()
+        bits = torch.zeros((), device=self.target.device)
+        for level in range(len(grids)):
+            bits += self._level_rate_backward(values, gradients, level, rate_weight / self.pixels, training)
+        torch.autograd.backward(grids, gradients)
+        mse = squared_error / samples
+        return mse + rate_weight * bits / self.pixels, mse
 
-    def distortion(self, features: torch.Tensor, training: bool = False) -> torch.Tensor:
-        """MSE of the synthesis over the known pixels (bf16 products if ``training`` and chosen)."""
+    def features(self, grids: list[torch.Tensor]) -> torch.Tensor:
+        """Every grid sampled at the image's pixels, as the decoder samples them: (H, W, levels),
+        without gradients (built a tile at a time)."""
+        height, width = self.network.config.signal_shape()
+        with torch.no_grad():
+            features = grids[0].new_empty(height, width, len(grids))
+            for tile in self.tiles:
+                features[tile.rows, tile.columns] = tile.features(self.network, [g[c] for g, c in zip(grids, tile.crops)])
+        return features
+
+    def distortion(self, features: torch.Tensor) -> torch.Tensor:
+        """MSE of the synthesis over the known pixels, from ``features`` (``features``), without
+        gradients (a tile at a time)."""
+        with torch.no_grad():
+            error = sum(self._squared_error(features[tile.rows, tile.columns], tile, False) for tile in self.tiles)
+        return error / (self.pixels * self.target.shape[-1])
+
+    def _squared_error(self, features: torch.Tensor, tile: "_Tile", training: bool) -> torch.Tensor:
+        """Σ of the squared errors of the synthesis on one tile's ``features`` (known pixels only)."""
         with torch.autocast(features.device.type, dtype=torch.bfloat16, enabled=training and self.bfloat16):
             image = self.network.synthesis(features)
-        squared = (image.float() - self.target) ** 2
-        if self.known is None:
-            return squared.mean()
-        return (squared * self.known).sum() / (self.pixels * self.target.shape[-1])
+        squared = (image.float() - self.target[tile.rows, tile.columns]) ** 2
+        return squared.sum() if self.known is None else (squared * self.known[tile.rows, tile.columns]).sum()
 
     def context_inputs(self, grids: list[torch.Tensor], level: int) -> torch.Tensor:
         """(latents, CONTEXT_INPUTS) contexts of grid ``level`` in the coder's order, divided by 16:
         its causal neighbours (zero beyond the border), then its upsampled parent."""
-        grid = grids[level]
-        patches = F.unfold(F.pad(grid[None, None], (PAD, 0, PAD, 0)), PAD + 1)[0]  # ((PAD+1)², latents)
         parent = (_resample(grids[level + 1], *self._to_child[level]) if level + 1 < len(grids)
-                  else torch.zeros_like(grid))
+                  else torch.zeros_like(grids[level]))
+        return self._contexts(grids[level], 0, parent)
+
+    def _contexts(self, rows: torch.Tensor, above: int, parent: torch.Tensor) -> torch.Tensor:
+        """Contexts of the grid rows ``rows[above:]``, ``rows`` starting ``above`` ≤ PAD rows earlier
+        (a grid's first rows: fewer, zeros beyond the border); ``parent`` those rows' upsampled parent."""
+        padded = F.pad(rows[None, None], (PAD, 0, PAD - above, 0))
+        patches = F.unfold(padded, PAD + 1)[0]  # ((PAD+1)², latents)
         return torch.cat([patches[self._neighbours], parent.reshape(1, -1)]).T
 
-    def rate(self, grids: list[torch.Tensor], training: bool = False) -> torch.Tensor:
-        """Bits of all grids under the float context model's Laplace(μ, b)."""
-        bits = 0.0
-        for level, grid in enumerate(grids):
-            contexts = self.context_inputs(grids, level)
-            with torch.autocast(grid.device.type, dtype=torch.bfloat16, enabled=training and self.bfloat16):
+    def _level_rate_backward(self, values, gradients, level: int, weight: float, training: bool) -> torch.Tensor:
+        """Bits of grid ``level`` under the float context model's Laplace(μ, b), their gradient times
+        ``weight`` added into ``gradients``, a chunk of rows at a time."""
+        parent = values[level + 1].detach().requires_grad_() if level + 1 < len(values) else None
+        upsampled = (torch.zeros_like(values[level]) if parent is None
+                     else _resample(parent, *self._to_child[level]))
+        upsampled_leaf = upsampled.detach().requires_grad_()
+        bits = torch.zeros((), device=upsampled.device)
+        rows = values[level].shape[0]
+        for start in range(0, rows, self._chunk_rows[level]):
+            stop = min(rows, start + self._chunk_rows[level])
+            crop = (slice(max(0, start - PAD), stop),)
+            block = values[level][crop].requires_grad_()
+            above = start - crop[0].start
+            contexts = self._contexts(block, above, upsampled_leaf[start:stop])
+            with torch.autocast(block.device.type, dtype=torch.bfloat16, enabled=training and self.bfloat16):
                 mean, log2_scale = self.network.context(contexts, level)
             scale = torch.exp2(log2_scale.float().clamp(*LOG_SCALE_RANGE))
-            bits = bits + laplace_bits(grid.reshape(-1), scale, mean.float())
+            chunk = laplace_bits(block[above:].reshape(-1), scale, mean.float())
+            (weight * chunk).backward()
+            _add_gradients([gradients[level]], [block], [crop])
+            bits += chunk.detach()
+        if parent is not None:
+            upsampled.backward(upsampled_leaf.grad)
+            gradients[level + 1] += parent.grad
         return bits
+
+
+def _add_gradients(gradients: list[torch.Tensor], crops: list[torch.Tensor], slices) -> None:
+    for gradient, crop, where in zip(gradients, crops, slices):
+        if crop.grad is not None:
+            gradient[where] += crop.grad
+
+
+class _Tile:
+    """One tile of the picture — ``rows`` × ``columns`` — and how its features are made: from which
+    crop of each grid (``crops``), through the learned cascade's windows or sparse resampling."""
+
+    def __init__(self, config, rows: tuple[int, int], columns: tuple[int, int], device: torch.device):
+        self.rows, self.columns = slice(*rows), slice(*columns)
+        shapes = config.latent_shapes()
+        height, width = config.signal_shape()
+        self.windows = None
+        if config.upsampling == LEARNED_UPSAMPLING and len(shapes) > 1:
+            self.windows = cascade_windows(shapes, rows, columns)
+            self.crops = cascade_crops(shapes, self.windows)
+            return
+        taps = sampling_taps(config.upsampling)
+        axes = (cell_centres(height, device)[self.rows], cell_centres(width, device)[self.columns])
+        self.crops, self._resamplers = [], []
+        for shape in shapes:
+            if shape == (height, width):  # a grid at the picture's size: the identity
+                self.crops.append((self.rows, self.columns))
+                self._resamplers.append(None)
+                continue
+            crop, resampler = [], []
+            for axis, cells in zip(axes, shape):
+                indices, weights = taps(axis, cells)
+                first, last = int(indices.min()), int(indices.max())
+                crop.append(slice(first, last + 1))
+                resampler.append(_SparseRows(indices - first, weights, last + 1 - first))
+            self.crops.append(tuple(crop))
+            self._resamplers.append(tuple(resampler))
+
+    def features(self, network: LatentImage, crops: list[torch.Tensor]) -> torch.Tensor:
+        """The tile's features ``(rows, columns, levels)`` from the grids' ``crops``."""
+        if self.windows is not None:
+            return network.upsampling(crops, self.windows).permute(1, 2, 0).contiguous()
+        return torch.stack([crop if resampler is None else _resample(crop, *resampler)
+                            for crop, resampler in zip(crops, self._resamplers)], dim=-1)
 
 
 class _SparseRows:

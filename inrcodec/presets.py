@@ -50,6 +50,17 @@ DEFAULT_MODEL = "latent"  # beats every weight-only network at every rate (bench
 DEFAULT_STEPS = 2000  # optimizer steps in all (float fit + fine-tuning); --iters overrides
 FINE_TUNE_SHARE = 0.2  # of the steps, spent on quantization-aware fine-tuning
 MIN_BATCH_SAMPLES, MAX_BATCH_SAMPLES = 1 << 14, 1 << 18
+# How long an encode trains: the kind's steps times the effort's factor (time per megapixel and rate
+# cost of each, benchmarks/RESULTS.md, "Effort"); --iters gives the steps outright.
+EFFORTS = {"fast": 0.25, "default": 1.0, "thorough": 2.0}
+DEFAULT_EFFORT = "default"
+
+
+def effort_steps(default_steps: int, effort: str) -> int:
+    """The steps of ``effort`` for a kind and level whose default is ``default_steps``."""
+    if effort not in EFFORTS:
+        raise ValueError(f"effort must be one of {', '.join(EFFORTS)}, not {effort!r}")
+    return max(1, round(default_steps * EFFORTS[effort]))
 
 
 @dataclass(frozen=True)

@@ -25,10 +25,10 @@ FLOAT_BYTES = 4
 ACTIVATION_BUDGET_BYTES = 8 << 20  # activations of one tile; sets the tile size (8 MB renders
 # fastest here from width 8 to 1024: larger temporaries fall out of cache and into page faults)
 OUTPUT_OPS = Ops(elementwise=8)  # per output value: offset, clamp, scale, round, cast, copy
-# Decoding one file may take at most this much work by default: about 10 s on the 2-core CPU this
-# project is measured on, for any legal network (benchmarks/work.py), and more than a 768×512
-# picture at ×4 needs at the default quality (≈ 3e11).
-DEFAULT_MAX_MACS = 1 << 39  # ≈ 5.5e11
+# Decoding one file may take at most this much work by default: about 20 s on the 2-core CPU this
+# project is measured on, for any legal network (benchmarks/work.py: 10 s per 2^39), and more than
+# a 24-megapixel photograph needs at the default quality (6.8e11) or a 768×512 picture at ×4 (≈ 3e11).
+DEFAULT_MAX_MACS = 1 << 40  # ≈ 1.1e12
 DEFAULT_MAX_SAMPLES = 1 << 26  # 67 M output pixels (≈ 200 MB as RGB): a ×10 decode of a Kodak image
 DEFAULT_MAX_MEMORY_BYTES = 2 << 30  # output array + one tile's activations + the weights
 

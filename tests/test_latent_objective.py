@@ -1,6 +1,9 @@
 """The latent model's fast training objective computes what the plain formulation computes: the same
 loss and the same gradients, so the encoder's speed-up changes no figure but time."""
 
+import subprocess
+import sys
+
 import pytest
 import torch
 
@@ -13,23 +16,26 @@ from inrcodec.quant import laplace_bits
 def loss_and_gradients(objective, latents, seed):
     generator = torch.Generator().manual_seed(seed)
     grids = [objective.quantize(y, 0.4, False, generator) for y in latents]
-    mse = objective.distortion(objective.features(grids), training=True)
-    bits = objective.rate(grids, training=True)
-    network = objective.network
-    gradients = torch.autograd.grad(mse + 1e-4 * bits, latents + list(network.parameters()))
-    return float(mse.detach()), float(bits.detach()), gradients
+    parameters = latents + list(objective.network.parameters())
+    for tensor in parameters:
+        tensor.grad = None
+    loss, mse = objective.backward(grids, 1e-4 * objective.pixels)
+    return float(mse), float(loss - mse), [tensor.grad.clone() for tensor in parameters]
 
 
 @pytest.mark.parametrize("upsampling", [0, 1, 2])
 @pytest.mark.parametrize("height,width,levels,masked", [(32, 48, 5, False), (37, 29, 4, True), (5, 3, 2, False)])
-def test_the_fast_objective_equals_the_plain_one_in_value_and_gradient(height, width, levels, masked, upsampling):
+@pytest.mark.parametrize("tile_side,chunk_latents", [(512, 1 << 18), (11, 40)])
+def test_the_fast_objective_equals_the_plain_one_in_value_and_gradient_in_any_tiling(
+        height, width, levels, masked, upsampling, tile_side, chunk_latents):
     torch.manual_seed(0)
     network = build_model(LatentConfig(2, 3, latent_height=height, latent_width=width, levels=levels,
                                        upsampling=upsampling, hidden_layers=1))
     target = torch.rand(height, width, 3) - 0.5
     known = (torch.rand(height, width, 1) > 0.3).float() if masked else None
     latents = [(3 * torch.randn(shape)).requires_grad_() for shape in network.config.latent_shapes()]
-    fast = loss_and_gradients(LatentObjective(network, target, known, precision="float32"), latents, seed=3)
+    fast = loss_and_gradients(LatentObjective(network, target, known, precision="float32", tile_side=tile_side,
+                                              chunk_latents=chunk_latents), latents, seed=3)
     plain = loss_and_gradients(PlainObjective(network, target, known), latents, seed=3)
     assert fast[0] == pytest.approx(plain[0], rel=1e-5) and fast[1] == pytest.approx(plain[1], rel=1e-5)
     for ours, theirs in zip(fast[2], plain[2]):
@@ -51,3 +57,28 @@ def test_bfloat16_training_products_change_the_loss_by_under_one_percent():
     exact = loss_and_gradients(LatentObjective(network, target, precision="float32"), latents, seed=1)
     rounded = loss_and_gradients(LatentObjective(network, target, precision="bfloat16"), latents, seed=1)
     assert rounded[0] == pytest.approx(exact[0], rel=1e-2) and rounded[1] == pytest.approx(exact[1], rel=1e-2)
+
+
+STEP_MEMORY = """
+import resource, torch
+from inrcodec.latent_objective import LatentObjective
+from inrcodec.presets import latent_config
+from inrcodec.models import build_model
+torch.set_num_threads(1)
+side = 1536
+network = build_model(latent_config(4, (side, side), 3))
+objective = LatentObjective(network, torch.rand(side, side, 3) - 0.5, precision="float32", tile_side=256)
+latents = [torch.zeros(shape, requires_grad=True) for shape in network.config.latent_shapes()]
+generator = torch.Generator().manual_seed(0)
+before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+for step in range(2):
+    objective.backward([objective.quantize(y, 0.5, False, generator) for y in latents], 1e-3)
+print((resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) * 1024 / side ** 2)
+"""
+
+
+def test_a_training_step_takes_a_tiles_working_set_and_not_one_per_pixel():
+    """Two steps on a 1536² picture in 256² tiles: the memory beyond the latents' own grows by under
+    400 bytes per pixel (146 measured; the same step in one 1536² tile: 704)."""
+    done = subprocess.run([sys.executable, "-c", STEP_MEMORY], capture_output=True, text=True, check=True)
+    assert float(done.stdout) < 400

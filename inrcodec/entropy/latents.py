@@ -100,18 +100,18 @@ def grid_shapes(height: int, width: int, levels: int) -> list[tuple[int, int]]:
 
 class _Waves:
     """The anti-diagonal waves of one grid: for each wave, the flat positions of its latents in the
-    zero-padded grid and, for each, the positions of its causal neighbours."""
+    zero-padded grid (their causal neighbours are at fixed offsets from them)."""
 
     def __init__(self, shape: tuple[int, int]):
         rows, columns = shape
-        i, j = np.meshgrid(np.arange(rows), np.arange(columns), indexing="ij")
+        i, j = np.meshgrid(np.arange(rows, dtype=np.int32), np.arange(columns, dtype=np.int32), indexing="ij")
         order = np.lexsort((i.ravel(), (i + j).ravel()))  # by wave, then by row
         self.rows, self.columns = i.ravel()[order], j.ravel()[order]
+        del i, j, order
         stride = columns + PAD
-        self.padded = (self.rows + PAD) * stride + self.columns + PAD
-        offsets = np.array([dy * stride + dx for dy, dx in CONTEXT_OFFSETS])
-        self.neighbours = self.padded[:, None] + offsets[None, :]
-        self.bounds = np.append(np.searchsorted(self.rows + self.columns, np.arange(rows + columns - 1)), len(order))
+        self.padded = (self.rows.astype(np.int64) + PAD) * stride + self.columns + PAD
+        self.offsets = np.array([dy * stride + dx for dy, dx in CONTEXT_OFFSETS])
+        self.bounds = np.append(np.searchsorted(self.rows + self.columns, np.arange(rows + columns - 1)), len(self.rows))
         self.padded_shape = (rows + PAD, stride)
 
     def __iter__(self):
@@ -147,9 +147,33 @@ def _tables(model: ContextModel, level: int, contexts16: np.ndarray, max_abs: in
 
 
 def _contexts(padded: np.ndarray, waves: _Waves, upsampled: np.ndarray, start: int, stop: int) -> np.ndarray:
-    neighbours = padded.reshape(-1)[waves.neighbours[start:stop]]
+    """Contexts (sixteenths) of the latents ``start:stop`` in wave order."""
+    neighbours = padded.reshape(-1)[waves.padded[start:stop, None] + waves.offsets]
     up = upsampled[waves.rows[start:stop], waves.columns[start:stop]]
     return np.concatenate([16 * neighbours, up[:, None]], axis=1)
+
+
+def _row_contexts(padded: np.ndarray, upsampled: np.ndarray, start: int, stop: int) -> np.ndarray:
+    """Contexts (sixteenths) of grid rows ``start:stop`` in row-major order (``padded``: the grid
+    with PAD zero rows above and columns left; ``upsampled``: its parent, doubled)."""
+    columns = padded.shape[1] - PAD
+    neighbours = [padded[PAD + dy + start:PAD + dy + stop, PAD + dx:PAD + dx + columns] for dy, dx in CONTEXT_OFFSETS]
+    return np.stack([16 * n for n in neighbours] + [upsampled[start:stop]], axis=-1).reshape(-1, CONTEXT_INPUTS)
+
+
+def _grid_tables(model: ContextModel, level: int, grids: list[np.ndarray], max_abs: int):
+    """(centres, scale indices, mean offsets) of every latent of grid ``level``, each ``(rows,
+    columns)``, computed ``CHUNK_SYMBOLS`` latents at a time (the encoder knows every latent)."""
+    grid = grids[level]
+    padded = np.pad(grid.astype(np.int64), ((PAD, 0), (PAD, 0)))
+    upsampled = _upsampled(grids, level)
+    tables = [np.empty(grid.shape, dtype=np.int64) for _ in range(3)]
+    rows = max(1, CHUNK_SYMBOLS // grid.shape[1])
+    for start in range(0, grid.shape[0], rows):
+        stop = min(grid.shape[0], start + rows)
+        for table, values in zip(tables, _tables(model, level, _row_contexts(padded, upsampled, start, stop), max_abs)):
+            table[start:stop] = values.reshape(stop - start, -1)
+    return tables
 
 
 _FAMILY = constriction.stream.model.Categorical(perfect=False)  # tables given per latent
@@ -164,17 +188,15 @@ def encode_latents(coder, grids: list[np.ndarray], ranges: list[int], model: Con
         if max_abs == 0:
             continue  # an all-zero grid costs nothing
         waves = _Waves(grid.shape)
-        padded = np.pad(grid, ((PAD, 0), (PAD, 0)))
-        upsampled = _upsampled(grids, level)
-        contexts = _contexts(padded, waves, upsampled, 0, len(waves.rows))
-        centres, scale_indices, offsets = _tables(model, level, contexts, max_abs)
-        symbols = grid[waves.rows, waves.columns] - centres + 2 * max_abs
+        centres, scale_indices, offsets = (table[waves.rows, waves.columns]
+                                           for table in _grid_tables(model, level, grids, max_abs))
+        symbols = (grid[waves.rows, waves.columns] - centres + 2 * max_abs).astype(np.int32)
         cache = _TableCache(max_abs)
         for start in range(0, len(symbols), CHUNK_SYMBOLS):
             stop = start + CHUNK_SYMBOLS
             chunks.append((symbols[start:stop], cache, scale_indices[start:stop], offsets[start:stop]))
     for symbols, cache, scale_indices, offsets in reversed(chunks):
-        coder.encode_reverse(symbols.astype(np.int32), _FAMILY, cache(scale_indices, offsets))
+        coder.encode_reverse(symbols, _FAMILY, cache(scale_indices, offsets))
 
 
 def decode_latents(coder, shapes: list[tuple[int, int]], ranges: list[int], model: ContextModel) -> list[np.ndarray]:
@@ -210,14 +232,13 @@ def latent_code_lengths(model: ContextModel, grids: list[np.ndarray], ranges: li
         if not ranges[level]:
             lengths.append(0.0)
             continue
-        grid = grid.astype(np.int64)
-        waves = _Waves(grid.shape)
-        contexts = _contexts(np.pad(grid, ((PAD, 0), (PAD, 0))), waves, _upsampled(grids, level), 0, len(waves.rows))
-        centres, scale_indices, offsets = _tables(model, level, contexts, ranges[level])
+        symbol_count = 2 * ranges[level]
+        centres, scale_indices, offsets = (table.reshape(-1) for table in _grid_tables(model, level, grids, ranges[level]))
+        symbols = grid.reshape(-1).astype(np.int64) - centres + symbol_count
         keys, inverse = np.unique(scale_indices * len(MEAN_OFFSETS) + offsets - MEAN_OFFSETS.start, return_inverse=True)
-        bits = np.stack([symbol_bits(int(key) // len(MEAN_OFFSETS), 2 * ranges[level],
+        bits = np.stack([symbol_bits(int(key) // len(MEAN_OFFSETS), symbol_count,
                                      int(key) % len(MEAN_OFFSETS) + MEAN_OFFSETS.start) for key in keys])
-        lengths.append(float(bits[inverse, grid[waves.rows, waves.columns] - centres + 2 * ranges[level]].sum()))
+        lengths.append(float(bits[inverse, symbols].sum()))
     return lengths
 
 

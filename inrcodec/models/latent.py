@@ -31,6 +31,8 @@ from .sl2a import LowRankLinear
 MAX_LEVELS = 10
 LEARNED_UPSAMPLING = 2  # the config's ``upsampling`` of the learned cascade
 CASCADE_TAPS = 4  # free taps per filter of the cascade (both filters are symmetric)
+ENCODE_FIXED_BYTES, ENCODE_PIXEL_BYTES = 900 << 20, 200  # see LatentConfig.encode_bytes
+STACK_TILE_SIDE = 512  # the decoder computes the cascade's stack in tiles of this many cells a side
 
 
 @dataclass(frozen=True)
@@ -94,9 +96,21 @@ class LatentConfig(ModelConfig):
         return ops
 
     def decode_bytes(self) -> int:
-        tables = 4096 * (4 * MAX_LATENT_RANGE + 1) * 8  # a grid's table cache, at the widest range
-        cascade = 8 * self.levels if self.upsampling == LEARNED_UPSAMPLING else 0  # its map and a copy
-        return 16 * self.latent_count() + (128 + cascade) * self.latent_height * self.latent_width + tables
+        """Per latent: the grid as decoded (int64), then as floats, and while the largest grid decodes
+        its padded copy and wave positions (32 bytes in all; 3 MP measured ~20); per pixel, the
+        learned cascade's float stack, built a tile at a time; the table cache at the widest range."""
+        tables = 4096 * (4 * MAX_LATENT_RANGE + 1) * 8
+        cascade = 0
+        if self.upsampling == LEARNED_UPSAMPLING:
+            cascade = 4 * self.levels * (self.latent_height * self.latent_width + 8 * STACK_TILE_SIDE ** 2)
+        return 32 * self.latent_count() + cascade + tables
+
+    def encode_bytes(self) -> int:
+        """Peak memory of an encode (a tiled training step: ``latent_objective``), as measured at 0.4 to
+        24 MP (benchmarks/RESULTS.md, "Photographs of every size"): the interpreter, torch and one tile's
+        work, then per pixel the latents with their gradient and optimiser state, the target, the
+        decoder's check."""
+        return ENCODE_FIXED_BYTES + ENCODE_PIXEL_BYTES * self.latent_height * self.latent_width
 
     def floats_per_point(self) -> int:
         first = self.levels * (self.degree + 2) if self.degree else 0
@@ -187,31 +201,64 @@ class LearnedUpsampling(nn.Module):
         self.doubling = nn.Parameter(BICUBIC_DOUBLING.repeat(levels - 1, 1))  # (L − 1, 4): makes level l
         self.sharpening = nn.Parameter(torch.zeros(levels - 1, CASCADE_TAPS))
 
-    def forward(self, grids: list[torch.Tensor]) -> torch.Tensor:
-        """Grids ``(⌈H/2^l⌉, ⌈W/2^l⌉)``, finest first -> the stack ``(levels, H, W)``, finest first."""
-        stack = grids[-1][None]
-        for level in reversed(range(len(grids) - 1)):
-            finer = grids[level][None]
-            stack = _double(stack, self.doubling[level], finer.shape[1:])
-            stack = torch.cat([finer + _sharpen(finer, self.sharpening[level]), stack])
+    def forward(self, grids: list[torch.Tensor], windows: list | None = None) -> torch.Tensor:
+        """Grids ``(⌈H/2^l⌉, ⌈W/2^l⌉)``, finest first -> the stack ``(levels, H, W)``, finest first.
+        With ``windows`` (``cascade_windows``), ``grids`` are the crops ``cascade_crops`` names and
+        the result is the stack's finest window alone, equal to that window of the whole stack:
+        the encoder trains a large picture a tile at a time."""
+        if windows is None:
+            windows = [((0, rows), (0, columns)) for rows, columns in (grid.shape for grid in grids)]
+        stack = None
+        for level in reversed(range(len(grids))):
+            grid, ((top, bottom), (left, right)) = grids[level], windows[level]
+            if stack is not None:  # every grid but the coarsest is sharpened
+                grid = grid + _sharpen(grid[None], self.sharpening[level])[0]
+            row, column = (max(0, start - SHARPENING_REACH) for start, _ in windows[level])  # the crop's origin
+            own = grid[top - row:bottom - row, left - column:right - column][None]
+            if stack is None:
+                stack = own
+            else:  # the doubled stack starts at twice the coarser window's origin
+                (row, _), (column, _) = windows[level + 1]
+                doubled = _double(stack, self.doubling[level])
+                stack = torch.cat([own, doubled[:, top - 2 * row:bottom - 2 * row, left - 2 * column:right - 2 * column]])
         return stack
+
+
+SHARPENING_REACH = 3  # cells each side of a cell that the sharpening filter reads
+
+
+def cascade_windows(shapes: list[tuple[int, int]], rows: tuple[int, int], columns: tuple[int, int]) -> list:
+    """Per level, finest first, the ``((top, bottom), (left, right))`` ranges of the cascade's stack
+    on which its finest ``rows`` × ``columns`` depend (a doubled cell reads coarse cells i − 2 … i + 2)."""
+    windows = [(rows, columns)]
+    for shape in shapes[1:]:
+        windows.append(tuple((max(0, start // 2 - 2), min(cells, (stop - 1) // 2 + 3))
+                             for (start, stop), cells in zip(windows[-1], shape)))
+    return windows
+
+
+def cascade_crops(shapes: list[tuple[int, int]], windows: list) -> list[tuple[slice, slice]]:
+    """The slices of each grid that ``LearnedUpsampling`` reads for ``windows``: each window widened by
+    the sharpening's reach, within the grid."""
+    return [tuple(slice(max(0, start - SHARPENING_REACH), min(cells, stop + SHARPENING_REACH))
+                  for (start, stop), cells in zip(window, shape)) for window, shape in zip(windows, shapes)]
 
 
 # bicubic (Keys, a = −0.75) doubling: cell 2i sits a quarter cell before coarse cell i
 BICUBIC_DOUBLING = torch.tensor([-0.03515625, -0.10546875, 0.26171875, 0.87890625])
 
 
-def _double(stack: torch.Tensor, taps: torch.Tensor, shape) -> torch.Tensor:
-    """``(C, h, w)`` -> ``(C, *shape)``, ``shape`` ≤ (2h, 2w): along each axis, output 2i is
+def _double(stack: torch.Tensor, taps: torch.Tensor) -> torch.Tensor:
+    """``(C, h, w)`` -> ``(C, 2h, 2w)``: along each axis, output 2i is
     ``t0·x[i−2] + t2·x[i−1] + t3·x[i] + t1·x[i+1]`` and 2i + 1 its mirror image (edges replicated)."""
     t0, t1, t2, t3 = taps
-    for dim, size in ((1, shape[0]), (2, shape[1])):
+    for dim in (1, 2):
         n = stack.shape[dim]
         padded = torch.cat([stack.narrow(dim, 0, 1)] * 2 + [stack] + [stack.narrow(dim, n - 1, 1)] * 2, dim)
         x = [padded.narrow(dim, 2 + k, n) for k in (-2, -1, 0, 1, 2)]
         even = _times(x[0], t0) + _times(x[1], t2) + _times(x[2], t3) + _times(x[3], t1)
         odd = _times(x[1], t1) + _times(x[2], t3) + _times(x[3], t2) + _times(x[4], t0)
-        stack = torch.stack([even, odd], dim + 1).flatten(dim, dim + 1).narrow(dim, 0, size)
+        stack = torch.stack([even, odd], dim + 1).flatten(dim, dim + 1)
     return stack
 
 
@@ -289,8 +336,25 @@ class LatentImage(CoordinateNetwork):
         tensors = self.latent_grids() + list(self.upsampling.parameters())
         key = tuple((id(t), t._version) for t in tensors)  # a tile render computes the cascade once
         if self._cascade[0] != key or torch.is_grad_enabled():
-            self._cascade = (key, self.upsampling(self.latent_grids()))
+            self._cascade = (key, self._stack())
         return list(self._cascade[1]), _bicubic_taps
+
+    def _stack(self) -> torch.Tensor:
+        """The learned cascade's stack; without gradients, a tile at a time (its memory is the
+        stack's own plus one tile's work), the same values as at once."""
+        grids = self.latent_grids()
+        if torch.is_grad_enabled():
+            return self.upsampling(grids)
+        shapes = self.config.latent_shapes()
+        height, width = shapes[0]
+        stack = grids[0].new_empty(len(grids), height, width)
+        for top in range(0, height, STACK_TILE_SIDE):
+            for left in range(0, width, STACK_TILE_SIDE):
+                rows, columns = (top, min(height, top + STACK_TILE_SIDE)), (left, min(width, left + STACK_TILE_SIDE))
+                windows = cascade_windows(shapes, rows, columns)
+                crops = [grid[crop] for grid, crop in zip(grids, cascade_crops(shapes, windows))]
+                stack[:, slice(*rows), slice(*columns)] = self.upsampling(crops, windows)
+        return stack
 
     def features(self, grid: Grid) -> torch.Tensor:
         """Every source sampled at the points of ``grid`` (bilinearly or bicubically, as the config
