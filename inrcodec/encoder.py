@@ -46,6 +46,7 @@ class EncodeResult:
     fitted: dict  # the float network before quantization, on the fit's own measure (what coding cost):
     # image psnr (dB), volume accuracy (share of the fit's evaluation points classified right)
     seconds: float
+    steps: int  # optimizer steps of the fit (the effort's, or --iters)
 
     @property
     def bytes(self) -> int:
@@ -90,7 +91,7 @@ class EncodeResult:
         return {"kind": self.kind, "bytes": self.bytes, **rate, **self.geometry, **self.metrics,
                 **{f"fitted_{name}": value for name, value in self.fitted.items()},
                 "model": self.model, "quality": self.quality, "rate_weight": self.rate_weight,
-                "config": self.config, "seconds": self.seconds}
+                "config": self.config, "seconds": self.seconds, "steps": self.steps}
 
 
 def encode_signal(signal, *, quality: int = DEFAULT_QUALITY, model: str | None = None,
@@ -117,7 +118,8 @@ def encode_signal(signal, *, quality: int = DEFAULT_QUALITY, model: str | None =
     entry = REGISTRY[model]
     geometry = signal.geometry
     sides = kind.sides(geometry)
-    steps = effort_steps(kind.default_steps(quality), effort) if steps is None else steps
+    effort_default = effort_steps(kind.default_steps(quality), effort)  # checks the effort's name
+    steps = effort_default if steps is None else steps
     config = dataclasses.replace(kind.model_config(model, quality, geometry), **(overrides or {}))
     try:  # a file the decoders would refuse with their default limits is not worth fitting
         DecodeLimits().check(kind.render_plan(config, geometry, sides))
@@ -153,7 +155,7 @@ def encode_signal(signal, *, quality: int = DEFAULT_QUALITY, model: str | None =
         metrics = kind.measure(signal, decode(data, expect=signal.kind), known)
     return EncodeResult(data=data, kind=kind.name, geometry=asdict(geometry), model=model, quality=quality,
                         rate_weight=rate_weight, config=asdict(config), metrics=metrics, fitted=fitted,
-                        seconds=time.perf_counter() - start)
+                        seconds=time.perf_counter() - start, steps=steps)
 
 
 def default_encode_memory() -> int:

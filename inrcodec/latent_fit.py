@@ -59,8 +59,8 @@ def fit_latent_model(objective: LatentObjective, rate_weight: float, steps: int,
 
     def announce(seconds: float) -> None:  # a long encode says what it will cost once a step is timed
         if progress and seconds * steps > ANNOUNCE_AFTER_SECONDS:
-            bar.write(f"{height * width / 1e6:.1f} megapixels: {steps} steps at {seconds:.2f} s take about "
-                      f"{_duration(seconds * steps)}, then coding (a few minutes per 10 megapixels)")
+            bar.write(f"{height * width / 1e6:.1f} megapixels, {steps} steps at {seconds:.2f} s: about "
+                      f"{_duration(seconds * steps)} of training, then coding (about a minute per 10 megapixels)")
 
     optimize([{"params": list(network.parameters()), "soap": True, "clip": NETWORK_GRADIENT_NORM},
               {"params": encoder_latents, "lr_scale": LATENT_LEARNING_RATE_SCALE}],
@@ -110,7 +110,9 @@ def fit_latent_model(objective: LatentObjective, rate_weight: float, steps: int,
 
 
 def _duration(seconds: float) -> str:
-    return f"{seconds / 3600:.1f} hours" if seconds >= 5400 else f"{max(1, round(seconds / 60))} minutes"
+    if seconds >= 5400:
+        return f"{seconds / 3600:.1f} hours"
+    return "a minute" if seconds < 90 else f"{round(seconds / 60)} minutes"
 
 
 def _rounded(encoder_latents: list[torch.Tensor]) -> list[torch.Tensor]:

@@ -153,7 +153,7 @@ class LatentObjective:
         parent = values[level + 1].detach().requires_grad_() if level + 1 < len(values) else None
         upsampled = (torch.zeros_like(values[level]) if parent is None
                      else _resample(parent, *self._to_child[level]))
-        upsampled_leaf = upsampled.detach().requires_grad_()
+        upsampled_gradient = torch.zeros_like(upsampled)
         bits = torch.zeros((), device=upsampled.device)
         rows = values[level].shape[0]
         for start in range(0, rows, self._chunk_rows[level]):
@@ -161,16 +161,18 @@ class LatentObjective:
             crop = (slice(max(0, start - PAD), stop),)
             block = values[level][crop].requires_grad_()
             above = start - crop[0].start
-            contexts = self._contexts(block, above, upsampled_leaf[start:stop])
+            # a leaf of its own: the gradient of a slice of a leaf is a whole grid's, zeroed per chunk
+            parent_rows = upsampled[start:stop].detach().requires_grad_()
+            contexts = self._contexts(block, above, parent_rows)
             with torch.autocast(block.device.type, dtype=torch.bfloat16, enabled=training and self.bfloat16):
                 mean, log2_scale = self.network.context(contexts, level)
             scale = torch.exp2(log2_scale.float().clamp(*LOG_SCALE_RANGE))
             chunk = laplace_bits(block[above:].reshape(-1), scale, mean.float())
             (weight * chunk).backward()
-            _add_gradients([gradients[level]], [block], [crop])
+            _add_gradients([gradients[level], upsampled_gradient], [block, parent_rows], [crop, slice(start, stop)])
             bits += chunk.detach()
         if parent is not None:
-            upsampled.backward(upsampled_leaf.grad)
+            upsampled.backward(upsampled_gradient)
             gradients[level + 1] += parent.grad
         return bits
 

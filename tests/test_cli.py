@@ -66,6 +66,8 @@ def test_bad_inputs_give_one_line_errors_and_no_output(tmp_path, small_png, smal
         ("encode", tmp_path / "missing.png", "-o", tmp_path / "x.inr"),
         ("encode", tmp_path / "text.png", "-o", tmp_path / "x.inr"),
         ("encode", small_png, "-o", good, "--iters", 5),  # exists, no --force
+        ("encode", small_png, "-o", tmp_path / "x.inr", "--max-memory", 1),  # needs about 0.9 GB
+        ("encode", small_png, "-o", tmp_path / "x.inr", "--effort", "slow"),
     ]
     if not torch.cuda.is_available():
         cases.append(("encode", small_png, "-o", tmp_path / "x.inr", "--device", "cuda"))

@@ -7,6 +7,7 @@ from PIL import Image
 import inrcodec
 from inrcodec.errors import InputError, LimitError
 from inrcodec.metrics import psnr
+from inrcodec.presets import effort_steps
 
 from .conftest import FAST
 
@@ -191,3 +192,16 @@ def test_encoding_and_decoding_leave_the_callers_random_generators_alone(small_r
     inrcodec.encode(small_rgb, quality=1, iterations=20, device="cpu", seed=7)
     inrcodec.decode_image(small_bitstream, scale=2)
     assert torch.equal(torch.rand(3), expected_torch) and np.array_equal(np.random.rand(3), expected_numpy)
+
+
+def test_effort_scales_the_default_steps_and_iterations_override_it(small_rgb):
+    assert [effort_steps(2000, effort) for effort in ("fast", "default", "thorough")] == [500, 2000, 4000]
+    with pytest.raises(ValueError, match="effort"):
+        inrcodec.encode(small_rgb, effort="slow")
+    result = inrcodec.encode(small_rgb, effort="thorough", iterations=12, device="cpu")
+    assert result.steps == 12 and result.summary()["steps"] == 12
+
+
+def test_an_encode_over_its_memory_limit_is_refused_before_fitting(small_rgb):
+    with pytest.raises(LimitError, match="memory"):
+        inrcodec.encode(small_rgb, max_memory=1 << 20)
