@@ -5,8 +5,12 @@ The values are those of the plain formulation (``benchmarks/reference_loop.py``:
 per grid, contexts stacked from shifted slices, autograd through every elementwise op) to float
 precision — tested; what changes is how many passes over memory a step makes:
 
-- each grid is resampled to the image by two sparse matrices (one per axis) built from the
-  decoder's own taps; PyTorch's bicubic interpolation is 4–8× slower forward and backward;
+- a step works a 512² tile of the picture and a chunk of grid rows at a time (``backward``), so its
+  memory is the latents' own and one tile's, at any picture size (a whole-picture step took
+  0.7–1.8 KB per pixel: benchmarks/RESULTS.md, "Photographs of every size");
+- the learned cascade runs on crops of the grids that make exactly the tile's features; fixed
+  interpolation is two sparse matrices (one per axis) built from the decoder's own taps
+  (PyTorch's bicubic interpolation is 4–8× slower forward and backward);
 - a grid's causal neighbours are one ``unfold``; its coarser parent, two more sparse products;
 - soft rounding and the Laplace bits are one autograd node each (``quant.rate.laplace_bits``);
 - where the CPU has native bfloat16 (AVX-512 BF16, AMX), the two small networks run under bf16

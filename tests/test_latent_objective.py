@@ -65,7 +65,7 @@ from inrcodec.latent_objective import LatentObjective
 from inrcodec.presets import latent_config
 from inrcodec.models import build_model
 torch.set_num_threads(1)
-side = 1536
+side = 1024
 network = build_model(latent_config(4, (side, side), 3))
 objective = LatentObjective(network, torch.rand(side, side, 3) - 0.5, precision="float32", tile_side=256)
 latents = [torch.zeros(shape, requires_grad=True) for shape in network.config.latent_shapes()]
@@ -78,7 +78,7 @@ print((resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) * 1024 / sid
 
 
 def test_a_training_step_takes_a_tiles_working_set_and_not_one_per_pixel():
-    """Two steps on a 1536² picture in 256² tiles: the memory beyond the latents' own grows by under
-    400 bytes per pixel (146 measured; the same step in one 1536² tile: 704)."""
+    """Two steps on a 1024² picture in 256² tiles: the memory beyond the latents' own grows by under
+    450 bytes per pixel (273 measured; the same step in one 1024² tile: 707)."""
     done = subprocess.run([sys.executable, "-c", STEP_MEMORY], capture_output=True, text=True, check=True)
-    assert float(done.stdout) < 400
+    assert float(done.stdout) < 450

@@ -31,7 +31,7 @@ from .sl2a import LowRankLinear
 MAX_LEVELS = 10
 LEARNED_UPSAMPLING = 2  # the config's ``upsampling`` of the learned cascade
 CASCADE_TAPS = 4  # free taps per filter of the cascade (both filters are symmetric)
-ENCODE_FIXED_BYTES, ENCODE_PIXEL_BYTES = 900 << 20, 200  # see LatentConfig.encode_bytes
+ENCODE_FIXED_BYTES, ENCODE_PIXEL_BYTES = 900 << 20, 240  # see LatentConfig.encode_bytes
 STACK_TILE_SIDE = 512  # the decoder computes the cascade's stack in tiles of this many cells a side
 
 
