@@ -56,7 +56,7 @@ def test_npy_grid_and_ply_mesh_encode_and_the_mesh_decodes_to_faces_in_source_co
     for source in (grid_path, sphere_mesh):
         result = runner.invoke(main, ["encode", str(source), "-q", "1", "--iters", "200", "--size", "24",
                                       "--json", "--quiet"] if source == sphere_mesh else
-                               ["encode", str(source), "-q", "1", "--iters", "200", "--json", "--quiet"])
+                               ["encode", str(source), "-q", "1", "--iters", "40", "--json", "--quiet"])
         assert result.exit_code == 0, result.output
         summary = json.loads(result.output)
         assert summary["kind"] == "volume" and summary["bytes"] == source.with_suffix(".inr").stat().st_size
