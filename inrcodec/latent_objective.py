@@ -28,7 +28,8 @@ import torch
 import torch.nn.functional as F
 
 from .entropy.latents import CONTEXT_OFFSETS, PAD, parent_taps
-from .models.latent import LEARNED_UPSAMPLING, LatentImage, cascade_crops, cascade_windows, sampling_taps
+from .models.latent import (LEARNED_UPSAMPLING, LatentImage, cascade_crops, cascade_windows, sampling_taps,
+                            tile_ranges)
 from .quant import laplace_bits
 from .signals import cell_centres
 
@@ -71,8 +72,7 @@ class LatentObjective:
         config, device = network.config, target.device
         height, width = config.signal_shape()
         shapes = config.latent_shapes()
-        self.tiles = [_Tile(config, (top, min(height, top + tile_side)), (left, min(width, left + tile_side)), device)
-                      for top in range(0, height, tile_side) for left in range(0, width, tile_side)]
+        self.tiles = [_Tile(config, rows, columns, device) for rows, columns in tile_ranges(height, width, tile_side)]
         parent_weights = torch.tensor([[0.75, 0.25]], device=device)  # 9/16 = ¾·¾ … 1/16 = ¼·¼
         self._to_child = [tuple(_SparseRows(torch.from_numpy(np.stack(parent_taps(cells, parent), -1)).to(device),
                                         parent_weights.expand(cells, 2), parent)

@@ -227,6 +227,13 @@ class LearnedUpsampling(nn.Module):
 SHARPENING_REACH = 3  # cells each side of a cell that the sharpening filter reads
 
 
+def tile_ranges(height: int, width: int, side: int):
+    """The ``((top, bottom), (left, right))`` ranges of ``side``² tiles covering a picture, row by row."""
+    for top in range(0, height, side):
+        for left in range(0, width, side):
+            yield (top, min(height, top + side)), (left, min(width, left + side))
+
+
 def cascade_windows(shapes: list[tuple[int, int]], rows: tuple[int, int], columns: tuple[int, int]) -> list:
     """Per level, finest first, the ``((top, bottom), (left, right))`` ranges of the cascade's stack
     on which its finest ``rows`` × ``columns`` depend (a doubled cell reads coarse cells i − 2 … i + 2)."""
@@ -348,12 +355,10 @@ class LatentImage(CoordinateNetwork):
         shapes = self.config.latent_shapes()
         height, width = shapes[0]
         stack = grids[0].new_empty(len(grids), height, width)
-        for top in range(0, height, STACK_TILE_SIDE):
-            for left in range(0, width, STACK_TILE_SIDE):
-                rows, columns = (top, min(height, top + STACK_TILE_SIDE)), (left, min(width, left + STACK_TILE_SIDE))
-                windows = cascade_windows(shapes, rows, columns)
-                crops = [grid[crop] for grid, crop in zip(grids, cascade_crops(shapes, windows))]
-                stack[:, slice(*rows), slice(*columns)] = self.upsampling(crops, windows)
+        for rows, columns in tile_ranges(height, width, STACK_TILE_SIDE):
+            windows = cascade_windows(shapes, rows, columns)
+            crops = [grid[crop] for grid, crop in zip(grids, cascade_crops(shapes, windows))]
+            stack[:, slice(*rows), slice(*columns)] = self.upsampling(crops, windows)
         return stack
 
     def features(self, grid: Grid) -> torch.Tensor:
