@@ -1,7 +1,7 @@
 """Photographs of every size: the encoder's peak memory and time per step from 0.4 to 24 megapixels,
 the rate-distortion of the tiled training against the code before it, and the effort ladder.
 
-    python -m benchmarks.photos memory [--megapixels 0.4 3 12 24] [--iters 10]
+    python -m benchmarks.photos memory [--megapixels 0.4 3 12 24] [--iters 10 | --effort draft]
     python -m benchmarks.photos equal --baseline ../old-checkout [--iters 500]
     python -m benchmarks.photos ladder [--efforts fast] [--levels 2 4]
     python -m benchmarks.photos summary [--default results/rd_standard_full_2026-12-04.csv]
@@ -78,7 +78,7 @@ def _job(job: dict) -> dict:
         Path(job["keep"]).write_bytes(result.data)
     height, width = pixels.shape[:2]
     return dict(code_file=inrcodec.__file__, width=width, height=height, megapixels=width * height / 1e6,
-                bytes=result.bytes, bpp=result.bpp,
+                steps=result.steps, bytes=result.bytes, bpp=result.bpp,
                 psnr=result.psnr, encode_seconds=seconds, seconds_per_step=step_seconds[0] if step_seconds else None,
                 peak_rss_mb=peak() / 2**20, bar_mb=(2**30 + 512 * width * height) / 2**20)
 
@@ -113,7 +113,7 @@ def summarize(tag: str, default_csv: Path | None) -> str:
              "| s per step | encode s (steps) | decode s | decode peak MB |", "|---|---|---|---|---|---|---|---|"]
     for row in _rows("memory", tag):
         lines.append(f"| {row['width']}×{row['height']} | {row['megapixels']:.1f} | {row['peak_rss_mb']:.0f} | "
-                     f"{row['bar_mb']:.0f} | {row['seconds_per_step']:.2f} | {row['encode_seconds']:.0f} ({row['iters']}) | "
+                     f"{row['bar_mb']:.0f} | {row['seconds_per_step']:.2f} | {row['encode_seconds']:.0f} ({row.get('steps', row['iters'])}) | "
                      f"{row.get('decode_seconds', float('nan')):.1f} | {row.get('decode_peak_rss_mb', float('nan')):.0f} |")
     lines += ["", "| picture | seed | steps | bpp now / before | PSNR dB now / before | Δ dB | encode s now / before |",
               "|---|---|---|---|---|---|---|"]
@@ -135,7 +135,7 @@ def summarize(tag: str, default_csv: Path | None) -> str:
                         bpp=float(row["bpp"]), psnr=float(row["psnr"])))
     lines += ["", "| effort | pictures | encode s per megapixel (median) | BD-rate vs default, per picture | mean |",
               "|---|---|---|---|---|"]
-    for effort in ("fast", "default", "thorough"):
+    for effort in ("draft", "fast", "default", "thorough"):
         pictures = sorted(p for e, p in curves if e == effort)
         if not pictures:
             continue
@@ -162,7 +162,8 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=2, help="memory: threads of the encode")
     parser.add_argument("--baseline", type=Path, help="equal: a checkout of the code to compare with")
     parser.add_argument("--pictures", nargs="+", help="equal: [kodim05 kodim23]; ladder: [the full-size set]")
-    parser.add_argument("--efforts", nargs="+", default=["fast", "default", "thorough"])
+    parser.add_argument("--efforts", nargs="+", default=["draft", "fast", "default", "thorough"])
+    parser.add_argument("--effort", help="memory: encode at this effort instead of --iters steps")
     parser.add_argument("--levels", type=int, nargs="+", default=[2, 4])
     parser.add_argument("--seeds", type=int, nargs="+", default=[0], help="equal: the encoders' seeds")
     parser.add_argument("--default", type=Path, help="summary: an rd --standard CSV for the default effort")
@@ -179,8 +180,9 @@ def main() -> None:
     elif args.mode == "memory":
         for megapixels in args.megapixels:
             keep = str(RESULTS / "files" / args.tag / f"photo_{megapixels:g}mp.inr")
-            row = run(dict(picture="kodim05", megapixels=megapixels, level=4, iters=args.iters or 10,
-                           threads=args.threads, keep=keep, time_steps=True))
+            row = run(dict(picture="kodim05", megapixels=megapixels, level=4, effort=args.effort,
+                           iters=None if args.effort else args.iters or 10, threads=args.threads, keep=keep,
+                           time_steps=True))
             if "error" not in row:
                 row.update(run(dict(decode=keep, threads=args.threads)))
             _append(out, row)

@@ -60,7 +60,7 @@ def encode(source: ImageSource, *, quality: int = DEFAULT_QUALITY, bpp: float | 
     the latent model's training arithmetic; "auto" takes bfloat16 where the CPU has it natively.
     ``threads``: the fit's CPU threads; by default every core while no other encode runs on the
     machine, one thread once another does (the same seed gives the same bytes at the same count).
-    ``effort`` ("fast", "default", "thorough") sets the steps (¼, 1 or 2 times the default; an
+    ``effort`` ("draft", "fast", "default", "thorough") sets the steps (1/16, ¼, 1 or 2 times the default; an
     explicit ``iterations`` wins); ``max_memory``: bytes the encode may take (default ¾ of the
     machine's memory), checked before anything is fitted.
     """

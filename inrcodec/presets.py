@@ -52,7 +52,7 @@ FINE_TUNE_SHARE = 0.2  # of the steps, spent on quantization-aware fine-tuning
 MIN_BATCH_SAMPLES, MAX_BATCH_SAMPLES = 1 << 14, 1 << 18
 # How long an encode trains: the kind's steps times the effort's factor (time per megapixel and rate
 # cost of each, benchmarks/RESULTS.md, "Effort"); --iters gives the steps outright.
-EFFORTS = {"fast": 0.25, "default": 1.0, "thorough": 2.0}
+EFFORTS = {"draft": 1 / 16, "fast": 0.25, "default": 1.0, "thorough": 2.0}
 DEFAULT_EFFORT = "default"
 
 

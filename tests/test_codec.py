@@ -195,7 +195,7 @@ def test_encoding_and_decoding_leave_the_callers_random_generators_alone(small_r
 
 
 def test_effort_scales_the_default_steps_and_iterations_override_it(small_rgb):
-    assert [effort_steps(2000, effort) for effort in ("fast", "default", "thorough")] == [500, 2000, 4000]
+    assert [effort_steps(2000, effort) for effort in ("draft", "fast", "default", "thorough")] == [125, 500, 2000, 4000]
     with pytest.raises(ValueError, match="effort"):
         inrcodec.encode(small_rgb, effort="slow")
     result = inrcodec.encode(small_rgb, effort="thorough", iterations=12, device="cpu")
