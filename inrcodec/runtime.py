@@ -3,13 +3,18 @@ allocator does with the tensors a training step frees.
 
 **Threads.** PyTorch's OpenMP threads spin while they wait for each other; two encodes of one thread per core
 each on a 2-core machine took 21.6× the time of one alone. So an encode takes every core only
-while no other inrcodec encode runs on the machine: it holds an exclusive lock on a file in the
-temporary folder while it fits; one that starts meanwhile fits with one thread and says so by a
+while no other inrcodec encode of the same user runs on the machine: it holds an exclusive lock on a
+file while it fits; one that starts meanwhile fits with one thread and says so by a
 shared lock on a second file, which the first checks between training steps (``share_cores``)
 and then goes on with one thread too. Every encode does this (``encode_signal``: the command
 line, the Python API, ``encode-dir``'s workers); ``--threads N`` (``threads=``) overrides it. The seed gives the
 same bytes at the same thread count, so only a requested count makes the bytes independent of
-what else runs (``benchmarks/RESULTS.md``, *Speed*, has the timings).
+what else runs (``benchmarks/RESULTS.md``, *Speed*, has the timings). The lock files live in a folder
+of the user's own (``$XDG_RUNTIME_DIR/inrcodec``, else ``inrcodec-<uid>`` in the temporary folder,
+mode 0700; ``INRCODEC_RUNTIME_DIR`` overrides it), so no other user can pin anyone's encodes to one
+thread. Where no such folder or no lock can be had, an encode does not coordinate: it takes every
+core. Torch's thread count belongs to the process, so encodes called from several Python threads of
+one process take turns (``fit_threads`` holds a process-wide lock).
 
 **Memory.** A training step allocates and frees the same large tensors (activations, gradients:
 megabytes each) thousands of times. glibc's malloc serves blocks over 128 KB by mmap and returns
@@ -26,13 +31,17 @@ import ctypes
 import ctypes.util
 import functools
 import importlib.util
+import os
+import stat
 import tempfile
+import threading
 from pathlib import Path
 
 import torch
 
-LOCK_PATH = Path(tempfile.gettempdir()) / "inrcodec-encode.lock"  # held by the encode that has every core
-OTHERS_PATH = Path(tempfile.gettempdir()) / "inrcodec-encode.others"  # shared by every other encode
+RUNTIME_DIR_VARIABLE = "INRCODEC_RUNTIME_DIR"  # where the locks live (the test suite sets its own)
+LOCK_NAME = "encode.lock"  # held by the encode that has every core
+OTHERS_NAME = "encode.others"  # shared by every other encode
 KEPT_BLOCK_BYTES = 1 << 30  # blocks up to this size come from (and go back to) the heap
 M_TRIM_THRESHOLD, M_MMAP_THRESHOLD = -1, -3  # glibc's mallopt parameters
 
@@ -50,6 +59,28 @@ def keep_freed_memory() -> bool:
 
 
 _watched_others = None  # while this process's encode has every core: the file other encodes lock
+_one_encode_per_process = threading.RLock()  # torch's thread count is process-wide
+
+
+def lock_directory() -> Path | None:
+    """This user's private folder for the encode locks (created mode 0700), or None where there is
+    none that only this user can write to."""
+    chosen = os.environ.get(RUNTIME_DIR_VARIABLE)
+    if chosen:
+        folder = Path(chosen)
+    elif os.environ.get("XDG_RUNTIME_DIR"):
+        folder = Path(os.environ["XDG_RUNTIME_DIR"]) / "inrcodec"
+    else:
+        folder = Path(tempfile.gettempdir()) / f"inrcodec-{os.getuid() if hasattr(os, 'getuid') else 'user'}"
+    try:
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        status = folder.lstat()
+    except OSError:
+        return None
+    private = stat.S_ISDIR(status.st_mode) and not status.st_mode & (stat.S_IWGRP | stat.S_IWOTH)
+    if hasattr(os, "getuid") and status.st_uid != os.getuid():
+        return None  # made by someone else: they could hold or replace our locks
+    return folder if private else None
 
 
 @contextlib.contextmanager
@@ -58,13 +89,15 @@ def fit_threads(requested: int | None = None):
     this is the only encode on the machine (until another starts: ``share_cores``) and one thread
     otherwise; restored on exit."""
     global _watched_others
-    previous = torch.get_num_threads()
-    with contextlib.ExitStack() as stack:
-        every_core = requested is None and previous > 1 and _lock(stack, LOCK_PATH, exclusive=True)
+    with _one_encode_per_process, contextlib.ExitStack() as stack:
+        previous = torch.get_num_threads()
+        folder = lock_directory() if requested is None and previous > 1 else None
+        every_core = requested is None and (folder is None or _lock(stack, folder / LOCK_NAME, exclusive=True))
         if every_core:
-            _watched_others = _lockable(stack, OTHERS_PATH)
+            _watched_others = folder and _lockable(stack, folder / OTHERS_NAME)
         else:
-            _lock(stack, OTHERS_PATH, exclusive=False)
+            if folder is not None:  # waits at most for another encode's check between two steps
+                _lock(stack, folder / OTHERS_NAME, exclusive=False, wait=True)
             torch.set_num_threads(requested or 1)
         try:
             yield torch.get_num_threads()
@@ -84,25 +117,31 @@ def share_cores() -> None:
 
     try:
         fcntl.flock(_watched_others, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except OSError:
+    except BlockingIOError:  # another encode holds its shared lock
         torch.set_num_threads(1)
+        _watched_others = None
+        return
+    except OSError:  # locks stopped working: nothing to learn from them any more
         _watched_others = None
         return
     fcntl.flock(_watched_others, fcntl.LOCK_UN)
 
 
-def _lock(stack: contextlib.ExitStack, path: Path, exclusive: bool) -> bool:
-    """Lock ``path`` without waiting, held until ``stack`` closes: False if another process holds
-    it. Where locks are unavailable (no fcntl, a read-only temporary folder), every lock succeeds."""
+def _lock(stack: contextlib.ExitStack, path: Path, exclusive: bool, wait: bool = False) -> bool:
+    """Lock ``path`` (without waiting unless ``wait``), held until ``stack`` closes: False only if
+    another process holds it. Where locking fails for any other reason (no fcntl, no permission, a
+    file system without locks), True: an encode that cannot coordinate behaves as if alone."""
     handle = _lockable(stack, path)
     if handle is None:
         return True
     import fcntl
 
     try:
-        fcntl.flock(handle, (fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH) | fcntl.LOCK_NB)
-    except OSError:
+        fcntl.flock(handle, (fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH) | (0 if wait else fcntl.LOCK_NB))
+    except BlockingIOError:
         return False
+    except OSError:
+        return True
     return True
 
 

@@ -1,5 +1,7 @@
 """Shared fixtures: small images (scikit-image's, or Kodak crops from ../shared/data when present)."""
 
+import os
+import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -10,6 +12,10 @@ from skimage import data as skimage_data
 REPO = Path(__file__).resolve().parents[1]
 SHARED_DATA = REPO.parent / "shared" / "data"
 FAST = dict(iterations=200, device="cpu")  # enough steps to exercise every stage, in seconds
+
+# The suite's encodes coordinate their threads among themselves only (inrcodec.runtime): an encode
+# or benchmark running beside `make test` changes neither's thread count nor bytes.
+os.environ["INRCODEC_RUNTIME_DIR"] = tempfile.mkdtemp(prefix="inrcodec-tests-")
 
 
 def kodak_dir() -> Path:
