@@ -1,13 +1,58 @@
-"""Writing outputs so that an interrupted or failed write never leaves a partial file behind."""
+"""Writing outputs so that an interrupted or failed write never leaves a partial file behind.
+
+An output is written to a temporary name beside it, flushed to disk, given the mode any Unix tool
+would give it (0666 or 0777 less the umask: the temporary's private mode must not survive), then
+renamed into place and the folder flushed, so a crash leaves the old file or the new one.
+"""
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
+import functools
 import os
+import shutil
 import tempfile
 from pathlib import Path
 from typing import Callable
 
 from .errors import OutputError
+
+RENAME_EXCHANGE = 2  # Linux renameat2 flag: swap two names in one step
+AT_FDCWD = -100
+
+
+def _umask() -> int:
+    """The process's umask, read without changing it where the system says it (Linux)."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("Umask:"):
+                return int(line.split()[1], 8)
+    except (OSError, ValueError):
+        pass
+    mask = os.umask(0o022)  # elsewhere: the only portable way to read it
+    os.umask(mask)
+    return mask
+
+
+def _sync(path: str | os.PathLike) -> None:
+    """Flush a file's or folder's contents to disk (where the system allows it for folders)."""
+    try:
+        descriptor = os.open(path, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(descriptor)
+    except OSError:
+        pass  # some file systems cannot fsync a folder
+    finally:
+        os.close(descriptor)
+
+
+def _sync_tree(folder: Path) -> None:
+    for name in sorted(folder.rglob("*")):
+        _sync(name)
+    _sync(folder)
 
 
 def write_atomically(path: str | os.PathLike, write: Callable[[str], None], *, force: bool) -> None:
@@ -29,7 +74,10 @@ def write_atomically(path: str | os.PathLike, write: Callable[[str], None], *, f
     os.close(handle)
     try:
         write(temporary)
+        os.chmod(temporary, 0o666 & ~_umask())
+        _sync(temporary)
         os.replace(temporary, path)
+        _sync(directory)
     except OSError as error:
         Path(temporary).unlink(missing_ok=True)
         raise OutputError(f"cannot write {path}: {error.strerror or error}") from None
@@ -50,9 +98,8 @@ def write_bytes_atomically(path: str | os.PathLike, data: bytes, *, force: bool)
 
 def write_directory_atomically(path: str | os.PathLike, write: Callable[[Path], None], *, force: bool) -> None:
     """Call ``write(temporary_directory)`` and move the directory to ``path`` once it is complete
-    (replacing an existing ``path`` only if ``force``); on any failure nothing is left behind."""
-    import shutil
-
+    (replacing an existing ``path`` only if ``force``, by swapping the two in one step, so that
+    ``path`` always holds the old folder or the new one); on any failure nothing is left behind."""
     path = Path(path)
     refuse_existing(path, force=force)
     if not path.parent.is_dir():
@@ -63,15 +110,41 @@ def write_directory_atomically(path: str | os.PathLike, write: Callable[[Path], 
         raise OutputError(f"cannot write in {path.parent}: {error.strerror}") from None
     try:
         write(temporary)
-        if path.exists():
-            if not path.is_dir():
-                path.unlink()
-            else:
-                shutil.rmtree(path)
-        os.replace(temporary, path)
+        os.chmod(temporary, 0o777 & ~_umask())
+        _sync_tree(temporary)
+        if path.exists() and path.is_dir() and not path.is_symlink():
+            _exchange(temporary, path)  # the old folder now has the temporary name
+            shutil.rmtree(temporary, ignore_errors=True)
+        else:
+            os.replace(temporary, path)  # a file is replaced in one step by rename itself
+        _sync(path.parent)
     except OSError as error:
         shutil.rmtree(temporary, ignore_errors=True)
         raise OutputError(f"cannot write {path}: {error.strerror or error}") from None
     except BaseException:
         shutil.rmtree(temporary, ignore_errors=True)
         raise
+
+
+@functools.cache
+def _renameat2():
+    """libc's renameat2 (Linux, glibc 2.28+), or None."""
+    try:
+        function = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True).renameat2
+    except (OSError, AttributeError):
+        return None
+    function.argtypes = (ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_uint)
+    return function
+
+
+def _exchange(first: Path, second: Path) -> None:
+    """Swap the names of two folders in one step where the system can (Linux renameat2); elsewhere
+    move the old aside and the new in, the only moment without either being between two renames."""
+    function = _renameat2()
+    if function is not None and function(AT_FDCWD, os.fsencode(first), AT_FDCWD, os.fsencode(second),
+                                         RENAME_EXCHANGE) == 0:
+        return
+    aside = Path(tempfile.mkdtemp(prefix=f".{second.name}.", suffix=".old", dir=second.parent))
+    os.replace(second, aside)
+    os.replace(first, second)
+    os.replace(aside, first)

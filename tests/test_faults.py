@@ -4,6 +4,7 @@ files and resume, and every kind of picture is encoded or refused with a clear e
 import errno
 import struct
 import zlib
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -145,8 +146,7 @@ def test_an_api_encode_fits_with_one_thread_while_another_encode_holds_the_machi
 
     from inrcodec import encoder, runtime
 
-    monkeypatch.setattr(runtime, "LOCK_PATH", tmp_path / "encode.lock")
-    monkeypatch.setattr(runtime, "OTHERS_PATH", tmp_path / "encode.others")
+    monkeypatch.setenv(runtime.RUNTIME_DIR_VARIABLE, str(tmp_path))
     seen = []
     build = encoder.build_model
     monkeypatch.setattr(encoder, "build_model", lambda config: seen.append(torch.get_num_threads()) or build(config))
@@ -168,8 +168,7 @@ def test_encodes_fit_on_one_thread_each_when_two_run_and_on_every_core_when_alon
 
     from inrcodec import runtime
 
-    monkeypatch.setattr(runtime, "LOCK_PATH", tmp_path / "encode.lock")
-    monkeypatch.setattr(runtime, "OTHERS_PATH", tmp_path / "encode.others")
+    monkeypatch.setenv(runtime.RUNTIME_DIR_VARIABLE, str(tmp_path))
     before = torch.get_num_threads()
     torch.set_num_threads(2)
     try:
@@ -191,3 +190,136 @@ def test_encodes_fit_on_one_thread_each_when_two_run_and_on_every_core_when_alon
         assert torch.get_num_threads() == 2
     finally:
         torch.set_num_threads(before)
+
+
+def test_the_encode_locks_live_in_a_private_folder_and_a_shared_one_is_not_trusted(tmp_path, monkeypatch):
+    import stat
+
+    from inrcodec import runtime
+
+    monkeypatch.delenv(runtime.RUNTIME_DIR_VARIABLE)
+    monkeypatch.setenv("XDG_RUNTIME_DIR", str(tmp_path))
+    folder = runtime.lock_directory()
+    assert folder == tmp_path / "inrcodec" and stat.S_IMODE(folder.stat().st_mode) == 0o700
+    folder.chmod(0o777)  # anyone could create or hold the locks in it
+    assert runtime.lock_directory() is None
+
+
+def test_the_test_suite_coordinates_its_encodes_in_its_own_folder():
+    import os
+
+    from inrcodec import runtime
+
+    assert runtime.lock_directory() == Path(os.environ[runtime.RUNTIME_DIR_VARIABLE])
+    assert Path(os.environ[runtime.RUNTIME_DIR_VARIABLE]).name.startswith("inrcodec-tests-")
+
+
+def test_a_lock_that_fails_for_a_reason_other_than_another_encode_leaves_every_core(tmp_path, monkeypatch):
+    import fcntl
+
+    import torch
+
+    from inrcodec import runtime
+
+    monkeypatch.setenv(runtime.RUNTIME_DIR_VARIABLE, str(tmp_path))
+
+    def refused(handle, operation):
+        raise PermissionError(errno.EACCES, "Permission denied")
+
+    monkeypatch.setattr(fcntl, "flock", refused)
+    before = torch.get_num_threads()
+    torch.set_num_threads(2)
+    try:
+        with runtime.fit_threads() as count:
+            assert count == 2
+    finally:
+        torch.set_num_threads(before)
+
+
+def test_a_second_encode_waits_for_its_shared_lock_rather_than_going_unnoticed(tmp_path, monkeypatch):
+    import fcntl
+    import threading
+
+    import torch
+
+    from inrcodec import runtime
+
+    monkeypatch.setenv(runtime.RUNTIME_DIR_VARIABLE, str(tmp_path))
+    before = torch.get_num_threads()
+    torch.set_num_threads(2)
+    try:
+        with open(tmp_path / "encode.lock", "a") as first, open(tmp_path / "encode.others", "a") as probe:
+            fcntl.flock(first, fcntl.LOCK_EX | fcntl.LOCK_NB)  # another process's encode has every core
+            fcntl.flock(probe, fcntl.LOCK_EX | fcntl.LOCK_NB)  # ... and is checking for others right now
+            threading.Timer(0.2, fcntl.flock, (probe, fcntl.LOCK_UN)).start()
+            with runtime.fit_threads() as count:
+                assert count == 1
+                with pytest.raises(BlockingIOError):  # the first encode's next check sees this one
+                    fcntl.flock(probe, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    finally:
+        torch.set_num_threads(before)
+
+
+def test_encodes_in_two_python_threads_take_turns_with_the_thread_count(tmp_path, monkeypatch):
+    import threading
+
+    import torch
+
+    from inrcodec import runtime
+
+    monkeypatch.setenv(runtime.RUNTIME_DIR_VARIABLE, str(tmp_path))
+    before = torch.get_num_threads()
+    inside, second_started, seen = threading.Event(), threading.Event(), []
+
+    def second():
+        second_started.set()
+        with runtime.fit_threads(requested=2):
+            pass
+
+    try:
+        with runtime.fit_threads(requested=1):
+            other = threading.Thread(target=second)
+            other.start()
+            second_started.wait()
+            other.join(0.3)  # it must wait for this encode rather than change its threads
+            seen.append(torch.get_num_threads())
+        other.join()
+        assert seen == [1] and torch.get_num_threads() == before
+    finally:
+        torch.set_num_threads(before)
+
+
+def test_written_files_and_folders_take_the_mode_the_umask_gives(tmp_path):
+    import os
+    import stat
+
+    from inrcodec.files import write_bytes_atomically, write_directory_atomically
+
+    previous = os.umask(0o027)
+    try:
+        write_bytes_atomically(tmp_path / "out.inr", b"bytes", force=False)
+        write_directory_atomically(tmp_path / "views", lambda folder: (folder / "0.png").write_bytes(b"x"), force=False)
+    finally:
+        os.umask(previous)
+    assert stat.S_IMODE((tmp_path / "out.inr").stat().st_mode) == 0o640
+    assert stat.S_IMODE((tmp_path / "views").stat().st_mode) == 0o750
+
+
+def test_forcing_over_a_folder_never_leaves_its_name_empty(tmp_path, monkeypatch):
+    import os
+
+    from inrcodec import files
+
+    target = tmp_path / "views"
+    target.mkdir()
+    (target / "old.png").write_bytes(b"old")
+    replace = os.replace
+
+    def watched(source, destination):  # every rename must find the output folder in place
+        assert target.is_dir(), "the output folder was gone before the new one took its name"
+        replace(source, destination)
+
+    monkeypatch.setattr(files.os, "replace", watched)
+    files.write_directory_atomically(target, lambda folder: (folder / "new.png").write_bytes(b"new"), force=True)
+    assert sorted(p.name for p in target.iterdir()) == ["new.png"]
+    assert [p.name for p in tmp_path.iterdir()] == ["views"]
