@@ -4,9 +4,10 @@ CRC-32 half of the time so that the parser itself is exercised. The seeds are th
 and files of the largest legal network of every family (a few dozen bytes each: all-zero weights),
 so mutations reach the costliest configurations the format allows. Every input must decode or raise
 ``CodecError`` within the time and memory bounds below; anything else is a failure. Reports count,
-time, slowest decode and peak RSS.
+time, slowest decode and peak RSS. ``--target info`` runs ``read_info`` (which decodes every symbol
+without rendering) on the same inputs instead of the decoder.
 
-    python -m benchmarks.fuzz --count 100000
+    python -m benchmarks.fuzz --count 100000 [--target info]
 """
 
 from __future__ import annotations
@@ -43,6 +44,7 @@ CONFORMANCE = sorted((REPO / "bitstreams" / "conformance").glob("*.inr"))
 LIMITS = dict(max_pixels=1 << 22, max_macs=1 << 32)
 MAX_SECONDS_PER_INPUT = 2.0
 MAX_PEAK_RSS_MB = 1500
+MAX_SIDE = 65535  # the largest side a header can declare
 
 
 def largest_legal_seeds() -> list[bytes]:
@@ -50,13 +52,17 @@ def largest_legal_seeds() -> list[bytes]:
     hidden layers within the decoder's parameter limit, SL²A also at the highest degree, the latent
     model at every field's maximum — with all weights (and latents) zero, as a 256×256 RGB image
     (over the fuzz run's work limit at its own size) and as a 16×16 one (within it, so that these
-    networks are built and rendered); and the weight-only ones as volumes of 64³ and 8³, and as
+    networks are built and rendered), the latent model also at 65535² (its grids alone are 5.7e9
+    latents: what a hostile ``info`` must refuse before decoding them); and the weight-only ones as volumes of 64³ and 8³, and as
     scenes of 256² views with 96 samples per ray and 16² views with 16, every occupancy cell set."""
     seeds = []
     for side in (256, 16):
         for entry in REGISTRY.values():
             for config in _largest_configs(entry, side):
                 seeds.append(_zero_file(SignalKind.IMAGE, ImageGeometry(side, side, 3, 8), entry, config))
+    for entry in (entry for entry in REGISTRY.values() if not entry.weight_only):  # 65535² grids
+        for config in _largest_configs(entry, MAX_SIDE):
+            seeds.append(_zero_file(SignalKind.IMAGE, ImageGeometry(MAX_SIDE, MAX_SIDE, 3, 8), entry, config))
     for side in (64, 8):
         geometry = VolumeGeometry(side, side, side, 0.0, 0.0, 0.0, 1.0, 1.0, 1.0)
         for entry in (entry for entry in REGISTRY.values() if entry.weight_only):
@@ -85,6 +91,14 @@ def decode_any(data: bytes) -> None:
         decoded.mesh()
     elif isinstance(decoded, DecodedScene):
         decoded.render(decoded.orbit(1))
+
+
+def info_any(data: bytes) -> None:
+    """``read_info`` of ``data`` under the fuzz run's limits."""
+    inrcodec.api.read_info(data, max_samples=LIMITS["max_pixels"], max_macs=LIMITS["max_macs"])
+
+
+TARGETS = {"decode": decode_any, "info": info_any}
 
 
 def _largest_configs(entry, side: int, in_features: int = 2, out_features: int = 3) -> list:
@@ -144,8 +158,9 @@ def mutate(seeds: list[bytes], rng: np.random.Generator) -> bytes:
     return bytes(data)
 
 
-def run(count: int, seed: int = 0) -> dict:
+def run(count: int, seed: int = 0, target: str = "decode") -> dict:
     seeds = [path.read_bytes() for path in CONFORMANCE] + largest_legal_seeds()
+    decode_any = TARGETS[target]
     for data in seeds:  # warm-up, untimed: a process's first decodes pay torch's one-time set-up
         try:
             decode_any(data)
@@ -172,7 +187,7 @@ def run(count: int, seed: int = 0) -> dict:
         if elapsed > slowest:
             slowest, slowest_input = elapsed, data
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    return {**outcomes, "count": count, "seeds": len(seeds), "seconds": time.perf_counter() - started,
+    return {**outcomes, "target": target, "count": count, "seeds": len(seeds), "seconds": time.perf_counter() - started,
             "slowest_decode_s": slowest, "slowest_input": slowest_input.hex(), "peak_rss_mb": peak_mb,
             "within_bounds": not outcomes["crashed"] and not outcomes["over_time"]
                              and peak_mb <= MAX_PEAK_RSS_MB}
@@ -182,10 +197,11 @@ def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--count", type=int, default=100_000)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--target", choices=tuple(TARGETS), default="decode", help="what reads each input")
     parser.add_argument("--output", default=str(RESULTS / "fuzz.json"), help="result file [default: %(default)s]")
     args = parser.parse_args(argv)
     description = run_description(["python", "-m", "benchmarks.fuzz", *(sys.argv[1:] if argv is None else argv)])
-    result = run(args.count, args.seed)
+    result = run(args.count, args.seed, args.target)
     output = Path(args.output)
     output.parent.mkdir(parents=True, exist_ok=True)
     output.write_text(json.dumps({"run": description, **result}, indent=1))

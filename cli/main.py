@@ -271,6 +271,22 @@ def encode_dir(input_dir, output_dir, quality, model, iters, effort, device, see
         sys.exit(1)
 
 
+def decode_limit_options(command):
+    """The limits a file is checked against before decoding (``decode`` and ``info``)."""
+    for option in reversed((
+            click.option("--max-pixels", type=click.IntRange(min=1), default=DEFAULT_MAX_SAMPLES,
+                         show_default=True, help="Refuse to render more pixels (or grid samples) than this."),
+            click.option("--max-macs", type=click.FloatRange(min=1), default=float(DEFAULT_MAX_MACS),
+                         show_default=f"{DEFAULT_MAX_MACS:.2g}, about 20 s on 2 CPU cores",
+                         help="Refuse files whose decoding needs more multiply-adds than this (other "
+                              "operations counted as the multiply-adds they cost)."),
+            click.option("--max-memory", "max_memory_mb", type=click.IntRange(min=1),
+                         default=DEFAULT_MAX_MEMORY_BYTES >> 20, show_default=True,
+                         help="Refuse files whose decoding needs more memory than this many MB."))):
+        command = option(command)
+    return command
+
+
 @main.command()
 @click.argument("input_path", metavar="INPUT", type=click.Path(dir_okay=False))
 @click.option("-o", "--output", type=click.Path(),
@@ -290,15 +306,7 @@ def encode_dir(input_dir, output_dir, quality, model, iters, effort, device, see
                    "transform_matrix per frame), one PNG per frame.")
 @click.option("--device", type=click.Choice(DEVICE_CHOICES), default="cpu", show_default=True,
               help="Where to render.")
-@click.option("--max-pixels", type=click.IntRange(min=1), default=DEFAULT_MAX_SAMPLES,
-              show_default=True, help="Refuse to render more pixels (or grid samples) than this.")
-@click.option("--max-macs", type=click.FloatRange(min=1), default=float(DEFAULT_MAX_MACS),
-              show_default="5.5e11, about 10 s on 2 CPU cores",
-              help="Refuse files whose rendering needs more multiply-adds than this (other "
-                   "operations counted as the multiply-adds they cost).")
-@click.option("--max-memory", "max_memory_mb", type=click.IntRange(min=1),
-              default=DEFAULT_MAX_MEMORY_BYTES >> 20, show_default=True,
-              help="Refuse files whose rendering needs more memory than this many MB.")
+@decode_limit_options
 @click.option("-f", "--force", is_flag=True, help="Overwrite OUTPUT if it exists.")
 @reports_codec_errors
 def decode(input_path, output, scale, size, orbit, poses_path, device, max_pixels, max_macs, max_memory_mb, force):
@@ -380,11 +388,14 @@ def _write_volume(volume: Volume, output: str, force: bool) -> None:
 @main.command()
 @click.argument("input_path", metavar="INPUT", type=click.Path(dir_okay=False))
 @click.option("--json", "as_json", is_flag=True, help="Print the fields as one JSON object.")
+@decode_limit_options
 @reports_codec_errors
-def info(input_path, as_json):
+def info(input_path, as_json, max_pixels, max_macs, max_memory_mb):
     """Show a bitstream's header fields and how its bytes split over the weight groups (and, for
-    the latent model, the latent grids)."""
-    stream = api.read_info(read_input(input_path))
+    the latent model, the latent grids). The breakdown decodes every symbol, so a file is checked
+    against the decoder's limits at its coded size first."""
+    stream = api.read_info(read_input(input_path), max_samples=max_pixels, max_macs=int(max_macs),
+                           max_memory_bytes=max_memory_mb << 20)
     if as_json:
         fields = vars(stream).copy()
         fields["groups"] = [vars(group) for group in stream.groups]

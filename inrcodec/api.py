@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .bitstream import build_model_on_meta, read_bitstream
-from .decoder import context_model, decode_symbols
+from .decoder import checked_plan, context_model, decode_symbols
 from .decoder import decode as _decode
 from .decoder import decode_image as _decode_image
 from .device import resolve_device
@@ -217,9 +217,16 @@ class StreamInfo:
     side_data_bytes: int = 0  # scenes: the occupancy grid
 
 
-def read_info(data: bytes) -> StreamInfo:
-    """Header fields and a size breakdown by weight group (and latent grid), without rendering."""
+SINGLE_SAMPLE_SCALE = 1e-9  # any kind's output rounds up to one sample: the plan is the symbols' decode
+
+
+def read_info(data: bytes, *, max_samples: int = DEFAULT_MAX_SAMPLES, max_macs: int = DEFAULT_MAX_MACS,
+              max_memory_bytes: int = DEFAULT_MAX_MEMORY_BYTES) -> StreamInfo:
+    """Header fields and a size breakdown by weight group (and latent grid), without rendering.
+    Reading the breakdown decodes every symbol, so a file is refused (``LimitError``) under the
+    same limits as ``decode``, checked first: its plan is a decode to a single sample."""
     stream = read_bitstream(data)
+    checked_plan(stream, SINGLE_SAMPLE_SCALE, None, DecodeLimits(max_samples, max_macs, max_memory_bytes))
     model = build_model_on_meta(stream.config)  # the structure only: no weights are rendered
     sizes = group_sizes(model)
     integers, latents = decode_symbols(stream, model)

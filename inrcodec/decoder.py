@@ -59,6 +59,18 @@ def decode_network(stream: Bitstream, device: torch.device | None = None) -> Coo
     return model.requires_grad_(False)  # decoding never needs gradients
 
 
+def checked_plan(stream: Bitstream, scale: float | None, size: tuple[int, ...] | None, limits: DecodeLimits):
+    """How ``stream`` renders at the size asked for, refused (``LimitError``) if that is over
+    ``limits``: checked before any weight or latent is decoded or any activation allocated (the
+    decoder and ``read_info`` alike, which decodes every symbol)."""
+    kind = signal_type(stream.kind)
+    shape = kind.output_shape(stream.geometry, scale, size)
+    limits.check_samples(shape)
+    plan = kind.render_plan(stream.config, stream.geometry, shape)
+    limits.check(plan)
+    return plan
+
+
 def decode(data: bytes, scale: float | None = None, size: tuple[int, ...] | None = None, *,
            device: torch.device | None = None, limits: DecodeLimits = DecodeLimits(),
            expect: SignalKind | None = None):
@@ -68,10 +80,7 @@ def decode(data: bytes, scale: float | None = None, size: tuple[int, ...] | None
     kind = signal_type(stream.kind)
     if expect is not None and stream.kind != expect:
         raise InputError(f"this file holds {_article(kind.name)}, not {_article(signal_type(expect).name)}")
-    shape = kind.output_shape(stream.geometry, scale, size)
-    limits.check_samples(shape)
-    plan = kind.render_plan(stream.config, stream.geometry, shape)
-    limits.check(plan)  # before any weight is decoded or any activation allocated
+    plan = checked_plan(stream, scale, size, limits)
     side_data = kind.side_data(stream.geometry, stream.side_data)
     return kind.render(decode_network(stream, device), stream.geometry, plan, limits, side_data)
 

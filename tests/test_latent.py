@@ -231,3 +231,5 @@ def test_the_render_plan_counts_latent_decoding():
                                      latent_ranges=(0,) * 7))
     with pytest.raises(LimitError, match="multiply-adds"):  # even at 8x8: its 5.7e9 latents must be decoded
         inrcodec.decode_image(zero, size=(8, 8))
+    with pytest.raises(LimitError, match="multiply-adds"):  # the breakdown decodes them all too
+        inrcodec.read_info(zero)
