@@ -82,6 +82,21 @@ def test_encode_reports_held_out_psnr_and_the_file_carries_the_occupancy_grid(ba
         assert resized.render(resized.orbit(1)).shape == shape
 
 
+def test_a_render_over_the_limits_is_refused_before_its_views_are_allocated(ball_file, monkeypatch):
+    import dataclasses
+
+    from inrcodec.errors import LimitError
+    from inrcodec.render import DecodeLimits
+
+    scene = inrcodec.decode_scene(ball_file)
+    allocate = np.empty
+    monkeypatch.setattr(np, "empty", lambda shape, *args, **kwargs: pytest.fail("allocated before the check")
+                        if isinstance(shape, tuple) and shape[:1] == (1000,) else allocate(shape, *args, **kwargs))
+    for limits, message in ((DecodeLimits(max_memory_bytes=1 << 20), "MB"), (DecodeLimits(max_macs=10**8), "multiply-adds")):
+        with pytest.raises(LimitError, match=message):  # 1000 views of 24x24: 1.7 MB of pixels
+            dataclasses.replace(scene, limits=limits).render(scene.orbit(1000))
+
+
 def test_occupancy_packing_round_trips_and_hostile_side_data_is_refused(ball_file):
     grid = np.random.default_rng(0).random((5, 5, 5)) > 0.5
     assert (unpack_occupancy(pack_occupancy(grid), 5) == grid).all()

@@ -289,6 +289,13 @@ class DecodedScene:
         marcher = RayMarcher(self.geometry, torch.from_numpy(self.occupancy).to(weight.device))
         point_ops = self.network.config.point_ops() + COMPOSITE_OPS
         chunk = rays_per_chunk(self.geometry)
+        rays = len(views.poses) * views.height * views.width
+        if (rays * self.geometry.samples_per_ray * SAMPLE_TEST_OPS).macs > self.limits.max_macs:
+            raise self._over_budget(views)  # before the views' pixels are allocated
+        if rays * 3 > self.limits.max_memory_bytes:
+            raise LimitError(f"{len(views.poses)} views of {views.width}x{views.height} need "
+                             f"{rays * 3 / 2**20:.0f} MB, over the limit of {self.limits.max_memory_bytes / 2**20:.0f} MB "
+                             "(raise it with --max-memory)")
         out = np.empty((len(views.poses), views.height, views.width, 3), dtype=np.uint8)
         budget = self.limits.max_macs
         for index in range(len(views.poses)):
