@@ -8,7 +8,8 @@ import numpy as np
 from PIL import Image, ImageFile
 
 from .bitstream import MAGIC, read_bitstream
-from .errors import CodecError
+from .errors import CodecError, InputError
+from .signals import SignalKind
 
 MODES = {(1, 8): "L", (1, 16): "I;16", (2, 8): "LA", (3, 8): "RGB", (4, 8): "RGBA"}
 ENCODE_OPTIONS = ("quality", "bpp", "model", "iterations", "device", "seed")
@@ -25,9 +26,13 @@ class InrImageFile(ImageFile.ImageFile):
     def _open(self) -> None:
         self._bitstream = self.fp.read()
         try:
-            geometry = read_bitstream(self._bitstream).geometry
+            stream = read_bitstream(self._bitstream)
         except CodecError as error:
             raise SyntaxError(str(error)) from None  # Pillow's way of saying "not this format"
+        if stream.kind is not SignalKind.IMAGE:  # ours, but no picture: say so rather than "unidentified"
+            what = {SignalKind.VOLUME: "a shape", SignalKind.SCENE: "a scene"}.get(stream.kind, "no picture")
+            raise InputError(f"this inrcodec file holds {what}, not a picture: decode it with `inrcodec decode`")
+        geometry = stream.geometry
         self._size = (geometry.width, geometry.height)
         self._mode = MODES[(geometry.channels, geometry.bit_depth)]
         self.tile = []

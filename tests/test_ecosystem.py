@@ -61,3 +61,18 @@ def test_the_wheel_lists_every_subpackage_of_the_source_tree():
     listed = set(tomllib.loads((root / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"])
     found = {".".join(p.parent.relative_to(root).parts) for p in (root / "inrcodec").rglob("__init__.py")}
     assert found | {"inrcodec.cli"} == listed
+
+
+def test_pillow_says_a_shape_or_scene_file_is_not_a_picture():
+    from benchmarks.fuzz import CONFORMANCE
+    from inrcodec.errors import InputError
+
+    others = [path for path in CONFORMANCE if inrcodec.api.read_kind(path.read_bytes()) != "image"]
+    assert {inrcodec.api.read_kind(path.read_bytes()) for path in others} == {"volume", "scene"}
+    for path in others:
+        try:
+            Image.open(path)
+        except InputError as error:
+            assert "not a picture" in str(error)
+        else:
+            raise AssertionError(f"{path.name} opened as a picture")
