@@ -247,8 +247,9 @@ def _encode_any(input_path, quality, bpp, max_bytes, grid_side, holdout, model, 
                    "machine and uses all its GPUs); needs pip install 'inrcodec[ray]'.")
 @reports_codec_errors
 def encode_dir(input_dir, output_dir, quality, model, iters, effort, device, seed, force, workers, ray_address):
-    """Encode every picture in INPUT_DIR to OUTPUT_DIR/<name>.inr. Bad files are reported and
-    skipped; existing outputs are kept (run it again to resume an interrupted batch). Exits with
+    """Encode every picture in INPUT_DIR to OUTPUT_DIR/<name>.inr (<name>.<suffix>.inr where two
+    pictures share a name, as a.png and a.jpg). Bad files are reported and skipped whatever goes
+    wrong with them; existing outputs are kept (run it again to resume an interrupted batch). Exits with
     status 1 if any file failed."""
     from tqdm.auto import tqdm
 

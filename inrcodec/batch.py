@@ -1,5 +1,7 @@
-"""Encoding a folder of pictures: one bad file is reported and skipped, never the end of the batch,
-and outputs that already exist are kept, so an interrupted batch resumes where it stopped.
+"""Encoding a folder of pictures: one bad file is reported and skipped whatever goes wrong with it,
+never the end of the batch, and outputs that already exist are kept, so an interrupted batch
+resumes where it stopped. A picture is written to ``<name>.inr``, or ``<name>.<suffix>.inr`` where
+two pictures share a name (``a.png`` and ``a.jpg``): no output is ever claimed by two inputs.
 
 On a CPU the fits run in one single-threaded worker process per core (``workers``): on 2 cores
 that gave 1.82× the pictures per minute of one process using both cores for each fit
@@ -42,8 +44,8 @@ def encode_directory(input_dir: str | os.PathLike, output_dir: str | os.PathLike
     target.mkdir(parents=True, exist_ok=True)
     report = BatchReport()
     pending = []
-    for path in sorted(p for p in source.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES):
-        output = target / f"{path.stem}.inr"
+    for path, name in output_names(sorted(p for p in source.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES)).items():
+        output = target / name
         if output.exists() and not force:
             report.kept.append(output)
             if on_file is not None:
@@ -67,6 +69,15 @@ def encode_directory(input_dir: str | os.PathLike, output_dir: str | os.PathLike
         if on_file is not None:
             on_file(path)
     return report
+
+
+def output_names(paths: list[Path]) -> dict[Path, str]:
+    """Each picture's output name: ``<stem>.inr``, or ``<file name>.inr`` for pictures whose stems
+    are the same (compared as a case-insensitive file system would)."""
+    stems: dict[str, int] = {}
+    for path in paths:
+        stems[path.stem.casefold()] = stems.get(path.stem.casefold(), 0) + 1
+    return {path: f"{path.stem if stems[path.stem.casefold()] == 1 else path.name}.inr" for path in paths}
 
 
 def _local_ray_for_several_gpus() -> str | None:
@@ -93,17 +104,26 @@ def _local_encoder(paths: list[Path], options: dict, workers: int = 1):
     single-threaded processes (spawned: no fork of a process holding OpenMP threads)."""
     if workers == 1:
         for path in paths:
-            yield _encode_bytes(path.read_bytes(), path.name, options)
+            data = _read(path)
+            yield _encode_bytes(data, path.name, options) if isinstance(data, bytes) else data
         return
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
     context = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(workers, mp_context=context, initializer=_single_threaded) as pool:
-        futures = [pool.submit(_encode_bytes, path.read_bytes(), path.name, options) for path in paths]
+        inputs = [_read(path) for path in paths]
+        futures = [pool.submit(_encode_bytes, data, path.name, options) if isinstance(data, bytes) else data
+                   for path, data in zip(paths, inputs)]
         try:
             for future in futures:
-                yield future.result()
+                if isinstance(future, str):
+                    yield future
+                    continue
+                try:
+                    yield future.result()
+                except Exception as error:  # noqa: BLE001 - a worker that died (killed, out of memory)
+                    yield _failure(error)
         except BaseException:
             pool.shutdown(wait=False, cancel_futures=True)
             raise
@@ -126,9 +146,14 @@ def _ray_encoder(address: str):
         ray.init(address=None if address == "local" else address, ignore_reinit_error=True,
                  log_to_driver=False)
         task = ray.remote(num_gpus=1 if torch.cuda.is_available() else 0)(_encode_bytes)
-        futures = [task.remote(path.read_bytes(), str(path), options) for path in paths]
+        inputs = [_read(path) for path in paths]
+        futures = [task.remote(data, str(path), options) if isinstance(data, bytes) else data
+                   for path, data in zip(paths, inputs)]
         for future in futures:  # in order, so outputs and reports follow the folder
-            yield ray.get(future)
+            try:
+                yield future if isinstance(future, str) else ray.get(future)
+            except Exception as error:  # noqa: BLE001 - a task that died
+                yield _failure(error)
 
     return encoder
 
@@ -142,6 +167,21 @@ def _encode_bytes(data: bytes, name: str, options: dict) -> bytes | str:
         return encode(data, **options).data
     except CodecError as error:
         return str(error).replace("<input>", name)
+    except Exception as error:  # noqa: BLE001 - whatever one picture raises, the batch goes on
+        return _failure(error)
+
+
+def _read(path: Path) -> bytes | str:
+    """A picture file's bytes, or why they cannot be read."""
+    try:
+        return path.read_bytes()
+    except OSError as error:
+        return f"cannot read it: {error.strerror or error}"
+
+
+def _failure(error: BaseException) -> str:
+    """An unexpected error, reported as one line."""
+    return f"{type(error).__name__}: {error}".strip().splitlines()[0] if str(error) else type(error).__name__
 
 
 def pictures_in(input_dir: str | os.PathLike) -> int:

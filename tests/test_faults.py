@@ -63,6 +63,28 @@ def test_a_batch_skips_bad_files_and_resumes(tmp_path, small_rgb):
     assert (outputs / "a.inr").stat().st_mtime_ns == before
 
 
+def test_a_batch_skips_a_file_whatever_it_raises_and_names_pictures_of_one_stem_apart(tmp_path, small_rgb, monkeypatch):
+    pictures, outputs = tmp_path / "in", tmp_path / "out"
+    pictures.mkdir()
+    for name in ("a.png", "a.jpg", "b.png"):
+        Image.fromarray(small_rgb[:16, :16]).save(pictures / name)
+    (pictures / "c.png").mkdir()  # unreadable as a file
+    encode = inrcodec.api.encode
+
+    def failing(data, **options):
+        if encode_calls.append(1) or len(encode_calls) == 3:  # b.png: not a codec error
+            raise RuntimeError("something inside Pillow or torch")
+        return encode(data, **options)
+
+    encode_calls = []
+    monkeypatch.setattr(inrcodec.api, "encode", failing)
+    result = run("encode-dir", pictures, outputs, "--iters", "5", "--device", "cpu", "--workers", "1")
+    assert result.exit_code == 1 and "2 encoded, 0 kept (already there), 2 failed" in result.output, result.output
+    assert "b.png: RuntimeError: something inside Pillow or torch" in result.output
+    assert "c.png: cannot read it" in result.output
+    assert sorted(p.name for p in outputs.iterdir()) == ["a.jpg.inr", "a.png.inr"]
+
+
 def test_a_batch_of_two_workers_writes_the_bytes_of_single_threaded_encodes(tmp_path, small_rgb):
     import torch
 
