@@ -139,8 +139,9 @@ def main():
 @fit_options
 @click.option("--bpp", type=click.FloatRange(min=0, min_open=True),
               help="Images: target rate in bits per pixel, instead of --quality: the latent model searches "
-                   "its rate weight for a file within ±5% (usually 2-3 encodes, at most 5); weight-only "
-                   "models take the highest level whose file is no larger (up to 3 encodes).")
+                   "its rate weight for a file within ±5% (usually 2-3 encodes, at most 5, or 8 while each "
+                   "lands closer); weight-only models take the highest level whose file is no larger (up "
+                   "to 3 encodes). The output says how far from the target the file landed.")
 @click.option("--bytes", "max_bytes", type=click.IntRange(min=1),
               help="Shapes: the highest quality level whose file is at most this many bytes (up to 3 encodes).")
 @click.option("--size", "grid_side", type=click.IntRange(1, 4096),
@@ -205,6 +206,9 @@ def encode(input_path, output, quality, bpp, max_bytes, grid_side, holdout, mode
         else:
             similarity = "" if result.ssim is None else f", SSIM {result.ssim:.4f}"
             measured = f"{result.bpp:.4f} bpp, PSNR {result.psnr:.2f} dB{similarity}"
+            if result.target_bpp is not None:  # where the rate search landed, hit or miss
+                measured += (f"; {100 * result.target_miss:+.1f}% from the --bpp target {result.target_bpp:g} "
+                             f"after {result.encodes} encode{'s' * (result.encodes > 1)}")
         click.echo(f"{output}: {result.bytes} bytes, {measured} (quality {result.quality}, {result.model}, "
                    f"{result.seconds:.1f} s)", err=output == "-")
 

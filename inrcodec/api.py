@@ -52,7 +52,8 @@ def encode(source: ImageSource, *, quality: int = DEFAULT_QUALITY, bpp: float | 
 
     With ``bpp``, the rate is searched instead (``rate_control``): for the latent model, the rate
     weight λ that gives a file within ±5 % of ``bpp`` bits per pixel (two or three encodes, at most
-    five); for the weight-only models, the highest level within ``bpp`` (up to three encodes). With
+    five, or eight while they converge); for the weight-only models, the highest level within ``bpp``
+    (up to three encodes); the result's ``target_miss`` says where the file landed. With
     ``mask``
     (a picture or array of the image's size, white/nonzero = known), only the known pixels are
     fitted and the network fills in the rest (inpainting). ``model`` defaults to the kind's

@@ -47,6 +47,13 @@ class EncodeResult:
     # image psnr (dB), volume accuracy (share of the fit's evaluation points classified right)
     seconds: float
     steps: int  # optimizer steps of the fit (the effort's, or --iters)
+    target_bpp: float | None = None  # --bpp's target, where the rate was searched for
+    encodes: int = 1  # encodes the rate search made
+
+    @property
+    def target_miss(self) -> float | None:
+        """How far the file landed from ``target_bpp``: its rate over the target, less one."""
+        return None if self.target_bpp is None else self.bpp / self.target_bpp - 1
 
     @property
     def bytes(self) -> int:
@@ -88,6 +95,8 @@ class EncodeResult:
         """The machine-readable summary printed by ``inrcodec encode --json``: the file's size, the
         kind's geometry and measures, how it was coded."""
         rate = {"bpp": self.bpp} if self.kind == "image" else {}
+        if self.target_bpp is not None:
+            rate.update(target_bpp=self.target_bpp, target_miss=self.target_miss, encodes=self.encodes)
         return {"kind": self.kind, "bytes": self.bytes, **rate, **self.geometry, **self.metrics,
                 **{f"fitted_{name}": value for name, value in self.fitted.items()},
                 "model": self.model, "quality": self.quality, "rate_weight": self.rate_weight,

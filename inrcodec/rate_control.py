@@ -3,13 +3,16 @@
 The latent-grid model's rate falls smoothly as its rate weight λ rises (about as λ^−0.4 on
 photographs), so λ is searched directly: each encode's rate gives the next λ by a secant step on
 log λ against log bpp, until a file lands within ±5 % of the target (usually the second or third
-encode; at most ``MAX_ENCODES``). The weight-only models change rate by network size, which comes in
+encode; ``MAX_ENCODES``, and up to ``MAX_ENCODES_CONVERGING`` while every try lands closer than the
+one before). The result says where it landed (``target_miss``), so a miss is never silent. The
+weight-only models change rate by network size, which comes in
 levels: for them the highest level whose file is within the target is bisected for.
 """
 
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 from typing import Callable
 
 from .encoder import EncodeResult
@@ -18,20 +21,22 @@ from .presets import LATENT_PRESETS, QUALITY_LEVELS
 
 TOLERANCE = 0.05
 MAX_ENCODES = 5
+MAX_ENCODES_CONVERGING = 8
 INITIAL_EXPONENT = -0.4  # d log bpp / d log λ before two encodes measure it
 RATE_WEIGHT_RANGE = (1e-6, 1.0)
 
 
 def encode_latent_at_rate(encode_with: Callable[[float], EncodeResult], target_bpp: float) -> EncodeResult:
-    """``encode_with(λ)`` for the λ whose file is within ±5 % of ``target_bpp`` (or the closest of
-    ``MAX_ENCODES`` tries)."""
+    """``encode_with(λ)`` for the λ whose file is within ±5 % of ``target_bpp``, or the closest of
+    the tries (``MAX_ENCODES``, more while they converge); the result carries the target."""
     rate_weight = LATENT_PRESETS[len(LATENT_PRESETS) // 2].rate_weight
     tried: list[tuple[float, EncodeResult]] = []
-    for _ in range(MAX_ENCODES):
+    miss = lambda result: abs(math.log(result.bpp / target_bpp))  # noqa: E731
+    while len(tried) < MAX_ENCODES or (len(tried) < MAX_ENCODES_CONVERGING and miss(tried[-1][1]) < miss(tried[-2][1])):
         result = encode_with(rate_weight)
         tried.append((rate_weight, result))
         if abs(result.bpp / target_bpp - 1) <= TOLERANCE:
-            return result
+            break
         exponent = INITIAL_EXPONENT
         if len(tried) >= 2:
             (weight_a, a), (weight_b, b) = tried[-2], tried[-1]
@@ -40,7 +45,8 @@ def encode_latent_at_rate(encode_with: Callable[[float], EncodeResult], target_b
             exponent = min(-0.1, max(-1.5, exponent))
         step = math.log(target_bpp / result.bpp) / exponent
         rate_weight = min(RATE_WEIGHT_RANGE[1], max(RATE_WEIGHT_RANGE[0], rate_weight * math.exp(step)))
-    return min((result for _, result in tried), key=lambda r: abs(math.log(r.bpp / target_bpp)))
+    best = min((result for _, result in tried), key=miss)
+    return replace(best, target_bpp=target_bpp, encodes=len(tried))
 
 
 def encode_level_within_rate(encode_at: Callable[[int], EncodeResult], target: float,
@@ -70,4 +76,5 @@ def encode_level_within_rate(encode_at: Callable[[int], EncodeResult], target: f
             best, low = middle, middle + 1
         else:
             high = middle - 1
-    return at(best)
+    result = at(best)
+    return replace(result, target_bpp=target, encodes=len(results)) if result.kind == "image" else result

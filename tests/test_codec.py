@@ -163,6 +163,39 @@ def test_target_bpp_lands_the_latent_model_within_five_percent(small_rgb, target
     assert abs(result.bpp / target - 1) <= 0.05 and result.bpp == 8 * result.bytes / (40 * 32)
 
 
+def _result_at(bpp: float) -> "inrcodec.EncodeResult":
+    """A stand-in encode of a 100×100 picture at ``bpp``."""
+    return inrcodec.EncodeResult(bytes(round(bpp * 100 * 100 / 8)), "image", dict(width=100, height=100), "latent",
+                                 4, 0.01, {}, dict(psnr=30.0, ssim=0.9), {}, 0.0, 1)
+
+
+def test_the_rate_search_goes_on_while_it_converges_and_says_how_far_a_miss_landed():
+    from inrcodec.rate_control import encode_latent_at_rate
+
+    misses = iter([0.08 * 0.9 ** n for n in range(20)])  # each try lands 10 % closer: within 5 % at the 6th
+    converging = encode_latent_at_rate(lambda weight: _result_at(1 + next(misses)), 1.0)
+    assert converging.encodes == 6 and abs(converging.target_miss) <= 0.05
+    stuck = encode_latent_at_rate(lambda weight: _result_at(1.12), 1.0)  # always 12 % over
+    assert stuck.encodes == 5 and stuck.target_miss == pytest.approx(0.12)
+    assert stuck.summary()["target_miss"] == pytest.approx(0.12) and stuck.summary()["target_bpp"] == 1.0
+
+
+def test_the_cli_says_where_a_bpp_search_landed(small_png, tmp_path, monkeypatch):
+    import dataclasses
+    import json
+
+    from click.testing import CliRunner
+
+    from inrcodec.cli.main import main
+
+    landed = dataclasses.replace(_result_at(1.12), target_bpp=1.0, encodes=5)
+    monkeypatch.setattr(inrcodec.api, "encode", lambda *args, **kwargs: landed)
+    shown = CliRunner().invoke(main, ["encode", str(small_png), "-o", str(tmp_path / "a.inr"), "--bpp", "1"])
+    assert "+12.0% from the --bpp target 1 after 5 encodes" in shown.output, shown.output
+    summary = CliRunner().invoke(main, ["encode", str(small_png), "-o", str(tmp_path / "b.inr"), "--bpp", "1", "--json"])
+    assert json.loads(summary.output)["target_miss"] == pytest.approx(0.12)
+
+
 def test_overflowing_networks_render_defined_pixels(small_bitstream):
     """Weights a hostile file may legally carry can overflow to inf/NaN; pixels stay defined."""
     import torch
