@@ -123,9 +123,12 @@ def rate_weight(model: str, level: int) -> float:
     return LATENT_PRESETS[level - 1].rate_weight if model == "latent" else preset(level).rate_weight
 
 
-def model_config(model: str, level: int, sides: tuple[int, ...], channels: int) -> ModelConfig:
-    """The network of family ``model`` that quality ``level`` uses for a signal of ``sides`` samples
-    per axis and ``channels`` values per sample (``signals.SignalType`` gives both)."""
+def model_config(model: str, level: int, sides: tuple[int, int], channels: int) -> ModelConfig:
+    """The network of family ``model`` that quality ``level`` uses for an image of ``sides`` =
+    (height, width) and ``channels`` values per pixel (shapes and scenes: ``volume_config``,
+    ``scene_config``)."""
+    if len(sides) != 2:
+        raise ValueError(f"image presets size networks for 2 axes, not {len(sides)}")
     if model == "latent":
         preset(level)  # validates the level
         return latent_config(level, sides, channels)

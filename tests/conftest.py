@@ -1,4 +1,5 @@
-"""Shared fixtures: small images (scikit-image's, or Kodak crops from ../shared/data when present)."""
+"""Shared fixtures: small images from scikit-image; Kodak from ../shared/data through ``kodak_dir``,
+which skips a test with the reason where the data is absent."""
 
 import os
 import tempfile

@@ -85,7 +85,10 @@ def test_force_overwrites(tmp_path, small_bitstream):
     assert picture.read_bytes()[:4] == b"\x89PNG"
 
 
-@pytest.mark.parametrize("command", [(), ("encode",), ("decode",), ("info",), ("demo",)])
-def test_help_explains_every_command(command):
-    result = run(*command, "--help")
-    assert result.exit_code == 0 and "Usage:" in result.output and len(result.output) > 200
+def test_help_explains_every_command():
+    from inrcodec.cli.main import main
+
+    for command in [(), *((name,) for name in main.commands)]:  # every command there is, and the group
+        result = run(*command, "--help")
+        assert result.exit_code == 0 and "Usage:" in result.output and len(result.output) > 200, command
+    assert set(main.commands) >= {"encode", "encode-dir", "decode", "info", "compare", "demo"}

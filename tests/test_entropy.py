@@ -1,6 +1,6 @@
 """The weight coder: integer tables fixed by the format, exactly the tables constriction codes with,
-a payload an independent decoder written from FORMAT.md reads back, and rates the step search can
-trust."""
+a payload (weights and the latent model's context-coded latents) that an independent decoder
+written from FORMAT.md reads back, and rates the step search can trust."""
 
 import hashlib
 import json
@@ -29,29 +29,97 @@ def _groups(rng):
     return integers, groups
 
 
-def reference_decode(payload: bytes, groups: list[CodedGroup], whole: bool = True) -> list[np.ndarray]:
-    """FORMAT.md's payload decoding of the weight groups, written from the text alone (no
-    constriction); ``whole``: nothing may follow them (latent files continue with their latents)."""
-    words = list(np.frombuffer(payload, dtype="<u4").tolist())
-    state = words.pop() if words else 0
-    if words:
-        state = (state << 32) | words.pop()
+class ReferencePayload:
+    """FORMAT.md's payload decoding, written from the text alone (no constriction): symbols popped
+    one at a time under a given frequency table."""
+
+    def __init__(self, payload: bytes):
+        self.words = list(np.frombuffer(payload, dtype="<u4").tolist())
+        self.state = self.words.pop() if self.words else 0
+        if self.words:
+            self.state = (self.state << 32) | self.words.pop()
+
+    def pop(self, frequencies: np.ndarray) -> int:
+        cumulative = np.concatenate([[0], np.cumsum(frequencies)])
+        quantile = self.state & ((1 << PRECISION) - 1)
+        symbol = int(np.searchsorted(cumulative, quantile, side="right")) - 1
+        self.state = int(frequencies[symbol]) * (self.state >> PRECISION) + quantile - int(cumulative[symbol])
+        if self.state < 1 << 32 and self.words:
+            self.state = (self.state << 32) | self.words.pop()
+        return symbol
+
+    def finished(self) -> bool:
+        return self.state == 0 and not self.words
+
+
+def reference_decode(payload: bytes, groups: list[CodedGroup], whole: bool = True,
+                     reader: ReferencePayload | None = None) -> list[np.ndarray]:
+    """The weight groups of a payload; ``whole``: nothing may follow them (latent files continue
+    with their latents, read on from ``reader``)."""
+    reader = reader or ReferencePayload(payload)
     out = []
     for group in groups:
         values = np.zeros(group.size, dtype=np.int64)
         if group.max_abs:
             frequencies = laplace_frequencies(group.scale_index, group.max_abs)
-            cumulative = np.concatenate([[0], np.cumsum(frequencies)])
             for i in range(group.size):
-                quantile = state & ((1 << PRECISION) - 1)
-                symbol = int(np.searchsorted(cumulative, quantile, side="right")) - 1
-                state = int(frequencies[symbol]) * (state >> PRECISION) + quantile - int(cumulative[symbol])
-                if state < 1 << 32 and words:
-                    state = (state << 32) | words.pop()
-                values[i] = symbol - group.max_abs
+                values[i] = reader.pop(frequencies) - group.max_abs
         out.append(values)
-    assert not whole or (state == 0 and not words)
+    assert not whole or reader.finished()
     return out
+
+
+NEIGHBOURS = ((-1, -2), (-1, -1), (-1, 0), (0, -1), (0, -2), (-2, -2), (-2, -1), (-2, 0), (0, -3), (-1, -3), (-3, 0))
+
+
+def _shift(x, k: int):
+    """``x·2^k`` as FORMAT.md defines it for integers (floor division for negative k)."""
+    return x * (1 << k) if k >= 0 else x // (1 << -k)
+
+
+def reference_decode_latents(reader: ReferencePayload, height: int, width: int, ranges: list[int],
+                             context: dict[str, tuple[np.ndarray, int]]) -> list[np.ndarray]:
+    """FORMAT.md's latent decoding ("The latent-grid model", payload), from the text alone: grids
+    coarsest first, in waves, each latent under the table its integer context model gives.
+    ``context`` maps the five context tensors' names to their integers and step exponents."""
+    levels = len(ranges)
+    weights = {name: (q.astype(object), exponent) for name, (q, exponent) in context.items()}
+    (level_bias, e_lb), (w1, e_w1), (b1, e_b1) = (weights[f"context.{n}"] for n in ("level_bias", "hidden.weight", "hidden.bias"))
+    (w2, e_w2), (b2, e_b2) = weights["context.output.weight"], weights["context.output.bias"]
+    w1, w2, level_bias = w1.reshape(-1, 12), w2.reshape(2, -1), level_bias.reshape(levels, 2)
+    grids: list[np.ndarray | None] = [None] * levels
+    for level in reversed(range(levels)):
+        rows, columns = -(-height // 2 ** level), -(-width // 2 ** level)
+        grid, limit = np.zeros((rows, columns), dtype=np.int64), ranges[level]
+        coarser = grids[level + 1] if level + 1 < levels else None
+        for wave in range(rows + columns - 1) if limit else ():
+            for r in range(max(0, wave - columns + 1), min(rows, wave + 1)):
+                c = wave - r
+                x = [16 * int(grid[r + dr, c + dc]) if 0 <= r + dr and 0 <= c + dc else 0 for dr, dc in NEIGHBOURS]
+                x.append(_upsampled(coarser, r, c) if coarser is not None else 0)
+                hidden = [min(max(_shift(sum(xk * int(wk) for xk, wk in zip(x, w1[i])), e_w1 + 4)
+                                  + _shift(int(b1[i]), e_b1 + 8), 0), 1 << 24) for i in range(len(b1))]
+                o = [_shift(sum(h * int(wk) for h, wk in zip(hidden, w2[k])), e_w2 - 4) + _shift(int(b2[k]), e_b2 + 4)
+                     + _shift(int(level_bias[level, k]), e_lb + 4) for k in range(2)]
+                mean = min(max(o[0], -16 * limit), 16 * limit)
+                centre = (mean + 8) // 16
+                scale_index = min(max(o[1] // 2 + 64, 0), 255)
+                symbol = reader.pop(laplace_frequencies(scale_index, 2 * limit, mean - 16 * centre))
+                value = symbol + centre - 2 * limit
+                assert abs(value) <= limit, "a latent outside its grid's range: the payload is corrupt"
+                grid[r, c] = value
+        grids[level] = grid
+    return grids
+
+
+def _upsampled(coarser: np.ndarray, r: int, c: int) -> int:
+    """``u``: the coarser grid doubled by bilinear weights in sixteenths at (r, c)."""
+    def near_far(i: int, n: int) -> tuple[int, int]:
+        near = min(i // 2, n - 1)
+        return near, min(max(near - 1 if i % 2 == 0 else near + 1, 0), n - 1)
+
+    (nr, fr), (nc, fc) = near_far(r, coarser.shape[0]), near_far(c, coarser.shape[1])
+    return int(9 * coarser[nr, nc] + 3 * coarser[nr, fc] + 3 * coarser[fr, nc] + coarser[fr, fc])
 
 
 def test_round_trip_is_exact_and_all_zero_groups_cost_nothing():
@@ -144,6 +212,33 @@ def test_an_independent_decoder_written_from_the_format_reads_the_payload():
         expected = json.loads(path.with_suffix(".weights.json").read_text())["groups"]
         decoded = reference_decode(stream.payload, groups, whole=not stream.latent_ranges)
         assert [q.tolist() for q in decoded] == expected
+
+
+def test_an_independent_decoder_written_from_the_format_reads_the_latents_of_every_conformance_file():
+    from inrcodec.bitstream import build_model_on_meta
+    from inrcodec.decoder import coded_groups
+    from inrcodec.quant import weight_groups
+    from inrcodec.quant.groups import group_sizes
+
+    latent_files = [path for path in sorted((BITSTREAMS / "conformance").glob("v2_*.inr"))
+                    if read_bitstream(path.read_bytes()).latent_ranges]
+    assert len(latent_files) >= 3  # bilinear, bicubic and learned upsampling
+    for path in latent_files:
+        stream = read_bitstream(path.read_bytes())
+        model = build_model_on_meta(stream.config)
+        reader = ReferencePayload(stream.payload)
+        integers = reference_decode(stream.payload, coded_groups(stream.groups, group_sizes(model)), whole=False,
+                                    reader=reader)
+        context = {group.label: (q, header.step_index // 4) for group, q, header
+                   in zip(weight_groups(model), integers, stream.groups) if group.label.startswith("context.")}
+        assert all(header.step_index % 4 == 0 for group, header in zip(weight_groups(model), stream.groups)
+                   if group.label.startswith("context."))
+        latents = reference_decode_latents(reader, stream.config.latent_height, stream.config.latent_width,
+                                           list(stream.latent_ranges), context)
+        assert reader.finished()
+        expected = json.loads(path.with_suffix(".weights.json").read_text())["latents"]
+        assert [grid.tolist() for grid in latents] == expected, path.name
+        assert any(np.any(grid) for grid in latents)  # the check can fail: the grids hold values
 
 
 def test_the_rate_the_step_search_uses_matches_the_coded_length():

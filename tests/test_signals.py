@@ -40,11 +40,9 @@ def test_the_grid_objective_batches_index_the_same_samples_on_three_axes():
     assert shuffled.distortion(network) != pytest.approx(float(direct), rel=1e-3)  # the check can fail
 
 
-def test_presets_size_networks_from_any_number_of_axes():
-    image = model_config("sl2a", 4, (256, 256), 3)
-    volume = model_config("sl2a", 4, (64, 64, 64), 1)
-    assert (image.in_features, volume.in_features) == (2, 3)
-    assert model_config("siren", 4, (64, 64, 64), 1).in_features == 3
-    assert volume.width < image.width  # 64³ samples: a geometric-mean side of 64, not 256
-    with pytest.raises(ValueError, match="codes images"):
-        model_config("latent", 4, (64, 64, 64), 1)
+def test_image_presets_size_networks_from_the_picture_and_refuse_other_axes():
+    large, small = model_config("sl2a", 4, (256, 256), 3), model_config("sl2a", 4, (64, 64), 3)
+    assert large.in_features == small.in_features == 2 and small.width < large.width
+    assert model_config("siren", 4, (64, 64), 3).parameter_count() < model_config("siren", 4, (256, 256), 3).parameter_count()
+    with pytest.raises(ValueError, match="2 axes"):  # shapes and scenes have presets of their own
+        model_config("sl2a", 4, (64, 64, 64), 1)
