@@ -96,9 +96,24 @@ def append_csv_rows(path: Path, columns: tuple[str, ...], rows: list[dict]) -> N
             writer.writerow({key: (f"{value:.6g}" if isinstance(value, float) else value) for key, value in row.items()})
 
 
+def _commit() -> str:
+    return subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=REPO, capture_output=True,
+                          text=True).stdout.strip() or "uncommitted"
+
+
+def fresh_result_path(stem: str, suffix: str = ".json") -> Path:
+    """``results/<stem>_<date>_<commit>[_n]<suffix>``, a file no earlier run wrote: every figure in
+    RESULTS.md keeps the file it came from."""
+    base = f"{stem}_{datetime.date.today().isoformat()}_{_commit()}"
+    path, count = RESULTS / f"{base}{suffix}", 1
+    while path.exists():
+        count += 1
+        path = RESULTS / f"{base}_{count}{suffix}"
+    return path
+
+
 def run_description(command: list[str]) -> str:
-    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=REPO, capture_output=True,
-                            text=True).stdout.strip() or "uncommitted"
+    commit = _commit()
     status = subprocess.run(["git", "status", "--porcelain", "--", "inrcodec", "cli", "benchmarks",
                              ":!benchmarks/results", ":!benchmarks/RESULTS.md"],
                             cwd=REPO, capture_output=True, text=True).stdout.splitlines()

@@ -36,7 +36,7 @@ from inrcodec.signals.image import ImageGeometry
 from inrcodec.signals.scene import DecodedScene, SceneGeometry, pack_occupancy
 from inrcodec.signals.volume import Volume, VolumeGeometry
 
-from .common import REPO, RESULTS, run_description
+from .common import REPO, fresh_result_path, run_description
 
 CONFORMANCE = sorted((REPO / "bitstreams" / "conformance").glob("*.inr"))
 # The fuzz run's decode limits (declared limits, like --max-pixels and --max-macs), and the bounds
@@ -198,11 +198,11 @@ def main(argv=None) -> None:
     parser.add_argument("--count", type=int, default=100_000)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--target", choices=tuple(TARGETS), default="decode", help="what reads each input")
-    parser.add_argument("--output", default=str(RESULTS / "fuzz.json"), help="result file [default: %(default)s]")
+    parser.add_argument("--output", help="result file [default: a new results/fuzz_<target>_<date>_<commit>.json]")
     args = parser.parse_args(argv)
     description = run_description(["python", "-m", "benchmarks.fuzz", *(sys.argv[1:] if argv is None else argv)])
     result = run(args.count, args.seed, args.target)
-    output = Path(args.output)
+    output = Path(args.output) if args.output else fresh_result_path(f"fuzz_{args.target}")
     output.parent.mkdir(parents=True, exist_ok=True)
     output.write_text(json.dumps({"run": description, **result}, indent=1))
     print(f"Run: {description}; seeds: {', '.join(p.name for p in CONFORMANCE)} and "

@@ -18,7 +18,8 @@
 
     python -m benchmarks.speed            # ~50 min on 2 cores; run it with nothing else on the machine
 
-Writes results/speed.json (``--output``; each section's rows, updated as sections finish) and prints tables.
+Writes a new results/speed_<date>_<commit>.json (or ``--output``; each section's rows, updated as
+sections finish) and prints tables; ``--report --output FILE`` prints an earlier run's.
 """
 
 from __future__ import annotations
@@ -47,7 +48,7 @@ from inrcodec.presets import DEFAULT_MODEL, DEFAULT_QUALITY, DEFAULT_STEPS, QUAL
 from inrcodec.runtime import keep_freed_memory
 from inrcodec.signals.image import load_image
 
-from .common import RESULTS, kodak_image, run_description, run_in_workers
+from .common import fresh_result_path, kodak_image, run_description, run_in_workers
 from .reference_loop import PlainObjective
 
 CLI = [sys.executable, "-m", "inrcodec.cli.main"]
@@ -265,11 +266,13 @@ def main(argv=None) -> None:
     parser.add_argument("--pictures", nargs="+", default=["kodim01", "kodim05", "kodim13", "kodim23"])
     parser.add_argument("--levels", nargs="+", type=int, default=[2, 4, 7], help="psnr: quality levels")
     parser.add_argument("--rounds", type=int, default=3, help="steps: fresh processes per variant")
-    parser.add_argument("--output", type=Path, default=RESULTS / "speed.json", help="results file (JSON)")
+    parser.add_argument("--output", type=Path, help="results file (JSON) [default: a new speed_<date>_<commit>.json]")
     parser.add_argument("--report", action="store_true", help="print the tables of --output, measure nothing")
     args = parser.parse_args(argv)
     run = run_description(["python", "-m", "benchmarks.speed", *(sys.argv[1:] if argv is None else argv)])
-    path = args.output
+    if args.report and args.output is None:
+        parser.error("--report needs --output, the run to print")
+    path = args.output or fresh_result_path("speed")
     results = json.loads(path.read_text()) if path.is_file() else {}
     if "run" in results:  # the layout before sections: one run of concurrency and batches
         results = {key: {"run": results["run"], "rows": results[key]} for key in ("concurrency", "batches")}

@@ -6,7 +6,7 @@ and with two threads.
 
 Decodes: the Kodak bitstreams in results/files/ (the full-size encodes of ``benchmarks.rd
 --standard``), median of 5 (×4: of 3) after a warm-up, in-process (no interpreter start-up). Encode: kodim23's 256² centre crop
-at the default quality, once per thread count. Writes results/timing.json and prints a table.
+at the default quality, once per thread count. Writes results/timing_<date>_<commit>.json (a new file each run) and prints a table.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ import torch
 import inrcodec
 from inrcodec.presets import DEFAULT_QUALITY
 
-from .common import RESULTS, kodak_image, median_seconds, run_description
+from .common import RESULTS, fresh_result_path, kodak_image, median_seconds, run_description
 
 FILES = RESULTS / "files"
 
@@ -48,8 +48,9 @@ def main(argv=None) -> None:
         rows.append(dict(task="encode", file=f"{args.image} 256² crop, quality {DEFAULT_QUALITY}", bytes=result.bytes,
                          size="256x256", threads=threads, seconds=result.seconds))
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # the whole process, torch included
-    (RESULTS / "timing.json").write_text(json.dumps({"run": description, "rows": rows, "peak_rss_mb": peak_mb}, indent=1))
-    print(f"Run: {description}; peak RSS of the process {peak_mb:.0f} MB.\n\n| task | input | bytes | size | threads | seconds |\n|---|---|---|---|---|---|")
+    output = fresh_result_path("timing")
+    output.write_text(json.dumps({"run": description, "rows": rows, "peak_rss_mb": peak_mb}, indent=1))
+    print(f"Run: {description}; peak RSS of the process {peak_mb:.0f} MB; {output.name}.\n\n| task | input | bytes | size | threads | seconds |\n|---|---|---|---|---|---|")
     for row in rows:
         print(f"| {row['task']} | {row['file']} | {row['bytes']} | {row['size']} | {row['threads']} | {row['seconds']:.3f} |")
 

@@ -23,7 +23,7 @@ import numpy as np
 from inrcodec.models.base import ELEMENTWISE_MACS, TRANSCENDENTAL_MACS
 from inrcodec.render import DEFAULT_MAX_MACS
 
-from .common import RESULTS, run_description
+from .common import RESULTS, fresh_result_path, run_description
 
 # (family, config fields, output side): from codec sizes to the widest legal networks
 CASES = [
@@ -106,8 +106,9 @@ def main(argv=None) -> None:
                    fitted_ns=dict(multiply_add=multiply_add * 1e9, elementwise=elementwise * 1e9,
                                   transcendental=transcendental * 1e9))
     RESULTS.mkdir(parents=True, exist_ok=True)
-    (RESULTS / "work.json").write_text(json.dumps(summary, indent=1))
-    print(f"Run: {description}.")
+    output = fresh_result_path("work")
+    output.write_text(json.dumps(summary, indent=1))
+    print(f"Run: {description}; {output.name}.")
     print("| model | config | output | MACs | seconds | ns per MAC | RSS growth MB | plan MB |")
     print("|---|---|---|---|---|---|---|---|")
     for row in rows:

@@ -158,8 +158,9 @@ def main():
                    "the decoder fills in the rest (inpainting). PSNR is then over the known pixels.")
 @click.option("--threads", type=click.IntRange(min=1),
               help="CPU threads of the fit [default: one per core (or OMP_NUM_THREADS) while no other "
-                   "inrcodec encode is running, one thread once another runs: on 2 cores two encodes of "
-                   "two threads each ran 21.6x slower than one alone, two default ones take 1.2x]. The seed "
+                   "inrcodec encode of yours is running, one thread once another runs: on 2 cores two default "
+                   "encodes take 1.2x the time of one alone; two small ones of two threads each took 21.6x, "
+                   "1.65x under this rule]. The seed "
                    "gives the same bytes at the same thread count: give --threads for the same bytes "
                    "whatever else runs.")
 @click.option("--precision", type=click.Choice(PRECISIONS), default="auto", show_default=True,
