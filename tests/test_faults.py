@@ -345,3 +345,16 @@ def test_forcing_over_a_folder_never_leaves_its_name_empty(tmp_path, monkeypatch
     files.write_directory_atomically(target, lambda folder: (folder / "new.png").write_bytes(b"new"), force=True)
     assert sorted(p.name for p in target.iterdir()) == ["new.png"]
     assert [p.name for p in tmp_path.iterdir()] == ["views"]
+
+
+def test_a_written_file_and_its_folder_are_flushed_to_disk(tmp_path, monkeypatch):
+    import os
+
+    from inrcodec import files
+
+    flushed, fsync = [], os.fsync
+    monkeypatch.setattr(files.os, "fsync", lambda descriptor: flushed.append(os.readlink(f"/proc/self/fd/{descriptor}"))
+                        or fsync(descriptor))
+    files.write_bytes_atomically(tmp_path / "out.inr", b"bytes", force=False)
+    assert len(flushed) == 2 and flushed[1] == str(tmp_path)  # the file (under its temporary name), then the folder
+    assert Path(flushed[0]).parent == tmp_path
