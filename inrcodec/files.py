@@ -13,6 +13,7 @@ import functools
 import os
 import shutil
 import tempfile
+import uuid
 from pathlib import Path
 from typing import Callable
 
@@ -112,11 +113,14 @@ def write_directory_atomically(path: str | os.PathLike, write: Callable[[Path], 
         write(temporary)
         os.chmod(temporary, 0o777 & ~_umask())
         _sync_tree(temporary)
-        if path.exists() and path.is_dir() and not path.is_symlink():
-            _exchange(temporary, path)  # the old folder now has the temporary name
-            shutil.rmtree(temporary, ignore_errors=True)
+        if path.exists() or path.is_symlink():
+            _exchange(temporary, path)  # the old entry now has the temporary name
+            if temporary.is_dir() and not temporary.is_symlink():
+                shutil.rmtree(temporary, ignore_errors=True)
+            else:
+                temporary.unlink(missing_ok=True)
         else:
-            os.replace(temporary, path)  # a file is replaced in one step by rename itself
+            os.replace(temporary, path)
         _sync(path.parent)
     except OSError as error:
         shutil.rmtree(temporary, ignore_errors=True)
@@ -138,13 +142,13 @@ def _renameat2():
 
 
 def _exchange(first: Path, second: Path) -> None:
-    """Swap the names of two folders in one step where the system can (Linux renameat2); elsewhere
+    """Swap two names (folders, or a folder and a file) in one step where the system can (Linux renameat2); elsewhere
     move the old aside and the new in, the only moment without either being between two renames."""
     function = _renameat2()
     if function is not None and function(AT_FDCWD, os.fsencode(first), AT_FDCWD, os.fsencode(second),
                                          RENAME_EXCHANGE) == 0:
         return
-    aside = Path(tempfile.mkdtemp(prefix=f".{second.name}.", suffix=".old", dir=second.parent))
+    aside = second.parent / f".{second.name}.{uuid.uuid4().hex}.old"
     os.replace(second, aside)
     os.replace(first, second)
     os.replace(aside, first)
