@@ -92,8 +92,9 @@ def fit_threads(requested: int | None = None):
     global _watched_others
     with _one_encode_per_process, contextlib.ExitStack() as stack:
         previous = torch.get_num_threads()
-        folder = lock_directory() if requested is None and previous > 1 else None
-        every_core = requested is None and (folder is None or _lock(stack, folder / LOCK_NAME, exclusive=True))
+        folder = lock_directory()
+        every_core = requested is None and previous > 1 and (
+            folder is None or _lock(stack, folder / LOCK_NAME, exclusive=True))
         if every_core:
             _watched_others = folder and _lockable(stack, folder / OTHERS_NAME)
         else:

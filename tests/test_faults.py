@@ -358,3 +358,22 @@ def test_a_written_file_and_its_folder_are_flushed_to_disk(tmp_path, monkeypatch
     files.write_bytes_atomically(tmp_path / "out.inr", b"bytes", force=False)
     assert len(flushed) == 2 and flushed[1] == str(tmp_path)  # the file (under its temporary name), then the folder
     assert Path(flushed[0]).parent == tmp_path
+
+
+def test_an_encode_with_a_requested_thread_count_is_noticed_by_one_on_every_core(tmp_path, monkeypatch):
+    import torch
+
+    from inrcodec import runtime
+
+    monkeypatch.setenv(runtime.RUNTIME_DIR_VARIABLE, str(tmp_path))
+    before = torch.get_num_threads()
+    torch.set_num_threads(2)
+    try:
+        with runtime.fit_threads() as count:
+            assert count == 2
+            with runtime.fit_threads(requested=1):  # another encode, given --threads 1
+                torch.set_num_threads(2)  # (the first encode's threads, in this one process)
+                runtime.share_cores()
+                assert torch.get_num_threads() == 1
+    finally:
+        torch.set_num_threads(before)
