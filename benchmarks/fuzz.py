@@ -201,8 +201,8 @@ def main(argv=None) -> None:
     parser.add_argument("--output", help="result file [default: a new results/fuzz_<target>_<date>_<commit>.json]")
     args = parser.parse_args(argv)
     description = run_description(["python", "-m", "benchmarks.fuzz", *(sys.argv[1:] if argv is None else argv)])
+    output = Path(args.output) if args.output else fresh_result_path(f"fuzz_{args.target}")  # named for the commit run
     result = run(args.count, args.seed, args.target)
-    output = Path(args.output) if args.output else fresh_result_path(f"fuzz_{args.target}")
     output.parent.mkdir(parents=True, exist_ok=True)
     output.write_text(json.dumps({"run": description, **result}, indent=1))
     print(f"Run: {description}; seeds: {', '.join(p.name for p in CONFORMANCE)} and "

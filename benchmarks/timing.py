@@ -32,6 +32,7 @@ def main(argv=None) -> None:
     parser.add_argument("--image", default="kodim23")
     args = parser.parse_args(argv)
     description = run_description(["python", "-m", "benchmarks.timing", *(sys.argv[1:] if argv is None else argv)])
+    output = fresh_result_path("timing")  # named for the commit the run starts at
     files = sorted(FILES.glob("kodim*.inr"))
     rows = []
     for threads in args.threads:
@@ -48,7 +49,6 @@ def main(argv=None) -> None:
         rows.append(dict(task="encode", file=f"{args.image} 256² crop, quality {DEFAULT_QUALITY}", bytes=result.bytes,
                          size="256x256", threads=threads, seconds=result.seconds))
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # the whole process, torch included
-    output = fresh_result_path("timing")
     output.write_text(json.dumps({"run": description, "rows": rows, "peak_rss_mb": peak_mb}, indent=1))
     print(f"Run: {description}; peak RSS of the process {peak_mb:.0f} MB; {output.name}.\n\n| task | input | bytes | size | threads | seconds |\n|---|---|---|---|---|---|")
     for row in rows:

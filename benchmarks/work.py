@@ -91,6 +91,7 @@ def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.parse_args(argv)
     description = run_description(["python", "-m", "benchmarks.work"])
+    output = fresh_result_path("work")  # named for the commit the run starts at
     rows = []
     for family, fields, side in CASES:
         result = measure((family, fields, side))
@@ -106,7 +107,6 @@ def main(argv=None) -> None:
                    fitted_ns=dict(multiply_add=multiply_add * 1e9, elementwise=elementwise * 1e9,
                                   transcendental=transcendental * 1e9))
     RESULTS.mkdir(parents=True, exist_ok=True)
-    output = fresh_result_path("work")
     output.write_text(json.dumps(summary, indent=1))
     print(f"Run: {description}; {output.name}.")
     print("| model | config | output | MACs | seconds | ns per MAC | RSS growth MB | plan MB |")
