@@ -142,8 +142,9 @@ def _renameat2():
 
 
 def _exchange(first: Path, second: Path) -> None:
-    """Swap two names (folders, or a folder and a file) in one step where the system can (Linux renameat2); elsewhere
-    move the old aside and the new in, the only moment without either being between two renames."""
+    """Swap two names (folders, or a folder and a file) in one step where the system can (Linux
+    renameat2); elsewhere move the old aside and the new in, the only moment without either being
+    between two renames."""
     function = _renameat2()
     if function is not None and function(AT_FDCWD, os.fsencode(first), AT_FDCWD, os.fsencode(second),
                                          RENAME_EXCHANGE) == 0:

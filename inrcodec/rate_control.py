@@ -32,7 +32,8 @@ def encode_latent_at_rate(encode_with: Callable[[float], EncodeResult], target_b
     rate_weight = LATENT_PRESETS[len(LATENT_PRESETS) // 2].rate_weight
     tried: list[tuple[float, EncodeResult]] = []
     miss = lambda result: abs(math.log(result.bpp / target_bpp))  # noqa: E731
-    while len(tried) < MAX_ENCODES or (len(tried) < MAX_ENCODES_CONVERGING and miss(tried[-1][1]) < miss(tried[-2][1])):
+    converging = lambda: len(tried) < MAX_ENCODES_CONVERGING and miss(tried[-1][1]) < miss(tried[-2][1])  # noqa: E731
+    while len(tried) < MAX_ENCODES or converging():
         result = encode_with(rate_weight)
         tried.append((rate_weight, result))
         if abs(result.bpp / target_bpp - 1) <= TOLERANCE:
