@@ -105,8 +105,9 @@ def _rows(mode: str, tag: str) -> list[dict]:
     return [row for row in rows if "error" not in row]
 
 
-def summarize(tag: str, default_csv: Path | None) -> str:
-    """The memory, equal-steps and ladder tables of run ``tag`` (markdown)."""
+def summarize(tag: str, default_csv: Path | None, ladder_tags: tuple[str, ...] = ()) -> str:
+    """The memory, equal-steps and ladder tables of run ``tag`` (markdown); the ladder's also
+    gathers the rows of the runs ``ladder_tags`` (efforts measured in different runs)."""
     from benchmarks.bdrate import bd_rate
 
     lines = [f"# Photographs of every size ({tag})", "", "| size | megapixels | peak RSS MB | bar MB (1 GB + 0.5 KB/px) "
@@ -122,7 +123,7 @@ def summarize(tag: str, default_csv: Path | None) -> str:
         lines.append(f"| {now['picture']} | {now.get('seed', 0)} | {now['iters']} | {now['bpp']:.4f} / {before['bpp']:.4f} | "
                      f"{now['psnr']:.2f} / {before['psnr']:.2f} | {now['psnr'] - before['psnr']:+.2f} | "
                      f"{now['encode_seconds']:.0f} / {before['encode_seconds']:.0f} |")
-    ladder = _rows("ladder", tag)
+    ladder = [row for run in (tag, *ladder_tags) for row in _rows("ladder", run)]
     curves: dict = {}
     for row in ladder:
         curves.setdefault((row["effort"], row["picture"]), []).append(row)
@@ -167,6 +168,7 @@ def main() -> None:
     parser.add_argument("--levels", type=int, nargs="+", default=[2, 4])
     parser.add_argument("--seeds", type=int, nargs="+", default=[0], help="equal: the encoders' seeds")
     parser.add_argument("--default", type=Path, help="summary: an rd --standard CSV for the default effort")
+    parser.add_argument("--ladder-tags", nargs="+", default=[], help="summary: more runs whose ladder rows to gather")
     parser.add_argument("--tag", default=datetime.date.today().isoformat())
     args = parser.parse_args()
     if args.mode == "job":
@@ -175,7 +177,7 @@ def main() -> None:
     out = RESULTS / f"photos_{args.mode}_{args.tag}.jsonl"
     if args.mode == "summary":
         summary = RESULTS / f"photos_summary_{args.tag}.md"
-        summary.write_text(summarize(args.tag, args.default))
+        summary.write_text(summarize(args.tag, args.default, tuple(args.ladder_tags)))
         print(summary.read_text())
     elif args.mode == "memory":
         for megapixels in args.megapixels:
