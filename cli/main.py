@@ -91,12 +91,12 @@ ITERS_OPTION = click.option(
          f"for images; for shapes {VOLUME_PRESETS[0].steps}, {VOLUME_PRESETS[-1].steps} at the top quality levels].")
 EFFORT_OPTION = click.option(
     "--effort", type=click.Choice(list(EFFORTS)), default=DEFAULT_EFFORT, show_default=True,
-    help="How long to train: draft takes 1/16 of the default steps (a preview of a big photo; its "
-         "cost is measured in benchmarks/RESULTS.md), fast 1/4 of them (1/4 of the time, about 38% more "
-         "bits for the same PSNR on whole Kodak photos), thorough twice as many (2x the time, 0.6% fewer "
-         "bits on the one photo measured); about 2200 s per megapixel on one core of a 2-core CPU at the "
-         "default (benchmarks/RESULTS.md, Photographs of every size). --iters overrides it. A long encode "
-         "says how long it expects to take once its first steps are timed.")
+    help="How long to train: draft takes 1/16 of the default steps (a preview of a big photo: about "
+         "0.6x fast's time, files 1.4-4x the default's size), fast 1/4 of them (1/4 of the time, about "
+         "38% more bits for the same PSNR on whole Kodak photos), thorough twice as many (2x the time, "
+         "0.6-3.5% fewer bits on the three photos measured); about 2200 s per megapixel on one core of "
+         "a 2-core CPU at the default (benchmarks/RESULTS.md, Photographs of every size). --iters "
+         "overrides it. A long encode says how long it expects to take once its first steps are timed.")
 FIT_DEVICE_OPTION = click.option(
     "--device", type=click.Choice(DEVICE_CHOICES), default="auto", show_default=True,
     help="Where to fit: auto takes a CUDA GPU when there is one.")
