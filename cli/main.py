@@ -94,7 +94,7 @@ EFFORT_OPTION = click.option(
     help="How long to train: draft takes 1/16 of the default steps (a preview of a big photo: about "
          "0.6x fast's time, files 1.4-4x the default's size), fast 1/4 of them (1/4 of the time, about "
          "38% more bits for the same PSNR on whole Kodak photos), thorough twice as many (2x the time, "
-         "0.6-3.5% fewer bits on the three photos measured); about 2200 s per megapixel on one core of "
+         "no fewer bits on average: -3.5% to +4.7% on the four photos measured); about 2200 s per megapixel on one core of "
          "a 2-core CPU at the default (benchmarks/RESULTS.md, Photographs of every size). --iters "
          "overrides it. A long encode says how long it expects to take once its first steps are timed.")
 FIT_DEVICE_OPTION = click.option(
