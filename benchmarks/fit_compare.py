@@ -22,8 +22,9 @@ from inrcodec.fit import optimize, psnr_from_mse
 from inrcodec.models import MODEL_NAMES, REGISTRY, build_model
 from inrcodec.presets import batch_samples, float_fit_schedule, model_config
 from inrcodec.device import resolve_device
-from inrcodec.signals import GridObjective
-from inrcodec.signals.image import load_image
+from inrcodec.signals.encoding import GridObjective
+from inrcodec.signals.image.encode import image_target
+from inrcodec.signals.image.io import load_image
 
 from .common import RESULTS, kodak_image, run_description
 
@@ -37,7 +38,7 @@ def learning_curve(pixels, model: str, level: int, steps: int, device, seed: int
     generator = torch.Generator(device=device).manual_seed(seed)
     with torch.device(device):
         network = build_model(config)
-    objective = GridObjective(signal.target(device), batch_samples(geometry.pixels), generator)
+    objective = GridObjective(image_target(signal, device), batch_samples(geometry.pixels), generator)
     fit_schedule = float_fit_schedule(steps, REGISTRY[model].learning_rate)
     points, clock = [], {"fitting": 0.0, "since": time.perf_counter()}
 

@@ -27,14 +27,15 @@ import numpy as np
 
 import inrcodec
 import inrcodec.api
-from inrcodec.bitstream import MAX_PARAMETERS, Bitstream, GroupHeader, build_model_on_meta, write_bitstream
+from inrcodec.bitstream import MAX_PARAMETERS, Bitstream, GroupHeader, write_bitstream
 from inrcodec.errors import CodecError
 from inrcodec.models import REGISTRY
 from inrcodec.quant import weight_groups
 from inrcodec.signals import SignalKind
-from inrcodec.signals.image import ImageGeometry
-from inrcodec.signals.scene import DecodedScene, SceneGeometry, pack_occupancy
-from inrcodec.signals.volume import Volume, VolumeGeometry
+from inrcodec.signals.image.decode import ImageGeometry
+from inrcodec.signals.scene.decode import DecodedScene, SceneGeometry
+from inrcodec.signals.scene.io import pack_occupancy
+from inrcodec.signals.volume.decode import Volume, VolumeGeometry
 
 from .common import REPO, fresh_result_path, run_description
 
@@ -78,7 +79,7 @@ def largest_legal_seeds() -> list[bytes]:
 
 
 def _zero_file(kind, geometry, entry, config, side_data: bytes = b"") -> bytes:
-    groups = (GroupHeader(0),) * len(weight_groups(build_model_on_meta(config)))
+    groups = (GroupHeader(0),) * len(weight_groups(config))
     return write_bitstream(Bitstream(kind, geometry, entry.id, config, groups, b"",
                                      latent_ranges=(0,) * len(config.latent_shapes()), side_data=side_data))
 

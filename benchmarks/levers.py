@@ -44,7 +44,7 @@ def encode_one(job: tuple) -> dict:
     """One encode: (image, crop, quality, variant text, model) -> bpp and PSNR of the real file."""
     import inrcodec
     from inrcodec.encoder import encode_signal
-    from inrcodec.signals.image import load_image
+    from inrcodec.signals.image.io import load_image
 
     image, crop, quality, variant, model = job
     fields = parse_variant(variant)

@@ -17,7 +17,8 @@ import torch.nn.functional as F
 
 from inrcodec.entropy.latents import CONTEXT_OFFSETS, PAD, parent_taps
 from inrcodec.latent_objective import LOG_SCALE_RANGE
-from inrcodec.models.latent import LEARNED_UPSAMPLING, LatentImage
+from inrcodec.models.latent.network import LEARNED_UPSAMPLING
+from inrcodec.models.latent.trainable import LatentImage
 
 LN2 = math.log(2.0)
 

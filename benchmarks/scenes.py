@@ -41,8 +41,8 @@ def scene_path(scene: str):
 
 
 def held_out_truth(scene: str):
-    from inrcodec.scenes import load_scene
-    from inrcodec.signals.scene import to_pixels
+    from inrcodec.signals.scene.io import load_scene
+    from inrcodec.signals.scene.io import to_pixels
 
     signal = load_scene(scene_path(scene), holdout=HOLDOUT)
     return signal, to_pixels(signal.held_out_images)
@@ -80,7 +80,7 @@ def run_ours(job) -> dict:
 def floors(scene: str) -> list[dict]:
     """White, the training views' per-pixel mean, and the nearest training view per held-out view."""
     signal, truth = held_out_truth(scene)
-    from inrcodec.signals.scene import to_pixels
+    from inrcodec.signals.scene.io import to_pixels
 
     training = to_pixels(signal.images)
     nearest = [int(np.argmin(np.linalg.norm(signal.views.poses[:, :3, 3] - pose[:3, 3], axis=1)))

@@ -29,9 +29,9 @@ from torch import nn
 
 from inrcodec.latent_objective import _SparseRows, _resample, _NoisySoftRound
 from inrcodec.entropy.latents import parent_taps
-from inrcodec.models.latent import sampling_taps
-from inrcodec.quant import laplace_bits
-from inrcodec.signals import cell_centres
+from inrcodec.models.latent.trainable import sampling_taps
+from inrcodec.quant.rate import laplace_bits
+from inrcodec.signals.encoding import centres_tensor as cell_centres
 
 BITS_PER_PARAM = 8.0
 HEADER_BYTES = 70

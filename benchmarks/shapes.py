@@ -28,8 +28,8 @@ from pathlib import Path
 
 import numpy as np
 
-from inrcodec.shapes import sample_surface, triangle_areas
-from inrcodec.signals.volume import iou
+from inrcodec.signals.volume.io import sample_surface, triangle_areas
+from inrcodec.signals.volume.encode import iou
 
 from .common import RESULTS, SHARED_DATA, append_csv_rows, read_csv_rows, run_description, run_in_workers
 
@@ -57,7 +57,7 @@ class Reference:
     def __init__(self, shape: str):
         import trimesh
 
-        from inrcodec.shapes import load_shape
+        from inrcodec.signals.volume.io import load_shape
 
         path = mesh_path(shape)
         self.signal = load_shape(path)
@@ -69,8 +69,8 @@ class Reference:
 
     def occupancy_of(self, vertices: np.ndarray, faces: np.ndarray, side: int) -> np.ndarray:
         """Winding-number occupancy of another mesh (in the normalized frame) on the side³ grid."""
-        from inrcodec.shapes import mesh_inside
-        from inrcodec.signals.volume import VolumeSignal
+        from inrcodec.signals.volume.io import mesh_inside
+        from inrcodec.signals.volume.io import VolumeSignal
 
         return VolumeSignal(self.signal.geometry, mesh_inside(vertices, faces), None).occupancy((side,) * 3)
 

@@ -46,7 +46,7 @@ from inrcodec.latent_fit import LATENT_LEARNING_RATE_SCALE
 from inrcodec.models import REGISTRY, build_model
 from inrcodec.presets import DEFAULT_MODEL, DEFAULT_QUALITY, DEFAULT_STEPS, QUALITY_LEVELS, model_config
 from inrcodec.runtime import keep_freed_memory
-from inrcodec.signals.image import load_image
+from inrcodec.signals.image.io import load_image
 
 from .common import fresh_result_path, kodak_image, run_description, run_in_workers
 from .reference_loop import PlainObjective

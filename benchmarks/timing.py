@@ -5,7 +5,8 @@ and with two threads.
     python -m benchmarks.timing            # ~5 min on 2 cores; run it with nothing else on the machine
 
 Decodes: the Kodak bitstreams in results/files/ (the full-size encodes of ``benchmarks.rd
---standard``), median of 5 (×4: of 3) after a warm-up, in-process (no interpreter start-up). Encode: kodim23's 256² centre crop
+--standard``), median of 5 (×4: of 3) after a warm-up, in-process (no interpreter start-up: see
+``benchmarks.startup``); the decoder is NumPy, on one thread. Encode: kodim23's 256² centre crop
 at the default quality, once per thread count. Writes results/timing_<date>_<commit>.json (a new file each run) and prints a table.
 """
 
@@ -35,16 +36,16 @@ def main(argv=None) -> None:
     output = fresh_result_path("timing")  # named for the commit the run starts at
     files = sorted(FILES.glob("kodim*.inr"))
     rows = []
+    for path in files:  # the decoder runs in NumPy: one thread, whatever --threads says
+        data = path.read_bytes()
+        pixels = inrcodec.decode_image(data)  # warm-up
+        rows.append(dict(task="decode", file=path.name, bytes=len(data), size=f"{pixels.shape[1]}x{pixels.shape[0]}",
+                         threads=1, seconds=median_seconds(lambda: inrcodec.decode_image(data), repeats=5)))
+        rows.append(dict(task="decode ×4", file=path.name, bytes=len(data),
+                         size=f"{4 * pixels.shape[1]}x{4 * pixels.shape[0]}", threads=1,
+                         seconds=median_seconds(lambda: inrcodec.decode_image(data, scale=4), repeats=3)))
     for threads in args.threads:
         torch.set_num_threads(threads)
-        for path in files:
-            data = path.read_bytes()
-            pixels = inrcodec.decode_image(data)  # warm-up
-            rows.append(dict(task="decode", file=path.name, bytes=len(data), size=f"{pixels.shape[1]}x{pixels.shape[0]}",
-                             threads=threads, seconds=median_seconds(lambda: inrcodec.decode_image(data), repeats=5)))
-            rows.append(dict(task="decode ×4", file=path.name, bytes=len(data),
-                             size=f"{4 * pixels.shape[1]}x{4 * pixels.shape[0]}", threads=threads,
-                             seconds=median_seconds(lambda: inrcodec.decode_image(data, scale=4), repeats=3)))
         result = inrcodec.encode(kodak_image(args.image, 256), quality=DEFAULT_QUALITY, device="cpu")
         rows.append(dict(task="encode", file=f"{args.image} 256² crop, quality {DEFAULT_QUALITY}", bytes=result.bytes,
                          size="256x256", threads=threads, seconds=result.seconds))

@@ -2,8 +2,8 @@
 render plan's multiply-add (MAC) count and memory estimate, for every model family from codec
 sizes to the widest legal networks.
 
-The decoder refuses files whose plan exceeds ``DecodeLimits`` (default 2^39 MAC equivalents, meant
-as about 10 s here). That only bounds time if seconds per MAC stay within a small factor across every legal
+The decoder (NumPy) refuses files whose plan exceeds ``DecodeLimits`` (default 2^40 MAC
+equivalents, meant as about 20 s here). That only bounds time if seconds per MAC stay within a small factor across every legal
 configuration — wide and narrow, deep and shallow, high and low Chebyshev degree, every activation —
 which is what this measures. Each configuration renders in its own process so that its peak RSS is
 its own.
@@ -51,14 +51,15 @@ CASES = [
 CHILD = r"""
 import json, resource, sys, time
 import torch
-from inrcodec.models import REGISTRY, build_model
-from inrcodec.signals.image import ImageGeometry, image_render_plan, render_image
+from inrcodec.models import REGISTRY, build_model, build_network
+from inrcodec.signals.image.decode import ImageGeometry, image_render_plan, render_image
 family, fields, side = json.loads(sys.argv[1])
 config = REGISTRY[family].config_class(2, 3, **fields)
 geometry = ImageGeometry(side, side, 3, 8)
 plan = image_render_plan(config, geometry, side, side)
-torch.manual_seed(0)
-model = build_model(config).requires_grad_(False)
+torch.manual_seed(0)  # the trainable twin's initial weights, rendered by the decoder's network
+model = build_network(config, {name: p.detach().numpy() for name, p in build_model(config).named_parameters()})
+del torch
 render_image(model, geometry, image_render_plan(config, geometry, 16, 16))  # warm-up
 before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 start = time.perf_counter()

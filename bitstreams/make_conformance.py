@@ -24,12 +24,12 @@ from PIL import Image
 from skimage import data as skimage_data
 
 import inrcodec
-from inrcodec.bitstream import FORMAT_VERSION, build_model_on_meta, read_bitstream
+from inrcodec.bitstream import FORMAT_VERSION, read_bitstream
 from inrcodec.decoder import decode_symbols
 from inrcodec.entropy import MAX_SCALE_INDEX, MEAN_OFFSETS, laplace_frequencies
-from inrcodec.scenes import ball_scene
-from inrcodec.shapes import save_volume
-from inrcodec.signals.image import save_image
+from inrcodec.signals.image.io import save_image
+from inrcodec.signals.scene.io import ball_scene
+from inrcodec.signals.volume.io import save_volume
 
 FOLDER = Path(__file__).resolve().parent
 CONFORMANCE = FOLDER / "conformance"
@@ -89,7 +89,7 @@ def table_vectors() -> dict:
 
 def weight_vectors(data: bytes) -> dict:
     stream = read_bitstream(data)
-    integers, latents = decode_symbols(stream, build_model_on_meta(stream.config))
+    integers, latents = decode_symbols(stream)
     vectors = {"format_version": stream.version, "groups": [q.tolist() for q in integers]}
     if latents:
         vectors["latents"] = [grid.tolist() for grid in latents]

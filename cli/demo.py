@@ -12,7 +12,7 @@ from skimage import data as skimage_data
 
 from inrcodec import api
 from inrcodec.compare import compare
-from inrcodec.signals.image import save_image
+from inrcodec.signals.image.io import save_image
 
 DEMO_SIDE = 256
 

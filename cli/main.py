@@ -21,14 +21,13 @@ from inrcodec.device import DEVICE_CHOICES
 from inrcodec.errors import InputError
 from inrcodec.files import refuse_existing, write_atomically, write_bytes_atomically, write_directory_atomically
 from inrcodec.models import MODEL_NAMES
-from inrcodec.presets import DEFAULT_EFFORT, DEFAULT_QUALITY, DEFAULT_STEPS, EFFORTS, QUALITY_LEVELS, VOLUME_PRESETS
-from inrcodec.scenes import is_scene_path, read_cameras, save_views
-from inrcodec.shapes import SHAPE_SUFFIXES, is_shape_path, save_volume
-from inrcodec.signals.image import save_image
-from inrcodec.signals.volume import Volume
-from inrcodec.latent_objective import PRECISIONS
+from inrcodec.presets import (DEFAULT_EFFORT, DEFAULT_QUALITY, DEFAULT_STEPS, EFFORTS, PRECISIONS, QUALITY_LEVELS,
+                              VOLUME_PRESETS)
+from inrcodec.signals.image.io import save_image
+from inrcodec.signals.scene.io import is_scene_path, read_cameras, save_views
+from inrcodec.signals.volume.decode import Volume
+from inrcodec.signals.volume.io import SHAPE_SUFFIXES, is_shape_path, save_volume
 
-from .demo import print_rows, run_demo
 
 
 def reports_codec_errors(command):
@@ -311,7 +310,7 @@ def decode_limit_options(command):
               help="Scenes: render the cameras of this Blender transforms JSON (its camera_angle_x and "
                    "transform_matrix per frame), one PNG per frame.")
 @click.option("--device", type=click.Choice(DEVICE_CHOICES), default="cpu", show_default=True,
-              help="Where to render.")
+              help="Decoding runs in NumPy on the CPU (auto and cpu mean that; cuda is refused).")
 @decode_limit_options
 @click.option("-f", "--force", is_flag=True, help="Overwrite OUTPUT if it exists.")
 @reports_codec_errors
@@ -453,7 +452,9 @@ def compare(input_path, output, quality, model, iters, effort, device, force):
     """Encode INPUT and write a side-by-side picture of inrcodec, JPEG, WebP, JPEG 2000 and AVIF at
     about the same file size, with bpp and PSNR under each (centre crops of at most 384x384)."""
     from inrcodec.compare import compare as compare_codecs
-    from inrcodec.signals.image import load_image
+    from inrcodec.signals.image.io import load_image
+
+    from .demo import print_rows
 
     output = output or str(Path(input_path).with_name(f"{Path(input_path).stem}_compare.png"))
     refuse_existing(output, force=force)
@@ -476,6 +477,8 @@ def compare(input_path, output, quality, model, iters, effort, device, force):
 def demo(output_dir, iters, device):
     """Encode and decode a bundled picture (scikit-image's astronaut, 256x256), compare it with
     JPEG, WebP, JPEG 2000 and AVIF at about the same file size, and write the pictures to --out."""
+    from .demo import run_demo  # the demo encodes: it loads the encoder (and PyTorch) when it runs
+
     run_demo(Path(output_dir), iterations=iters, device=device, echo=click.echo)
 
 

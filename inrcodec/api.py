@@ -14,30 +14,29 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
-from .bitstream import build_model_on_meta, read_bitstream
+from .bitstream import read_bitstream
 from .decoder import checked_plan, context_model, decode_symbols
 from .decoder import decode as _decode
 from .decoder import decode_image as _decode_image
-from .device import resolve_device
-from .encoder import EncodeResult, encode_signal
-from .latent_objective import PRECISIONS
-from .models import entry_for_id
-from .presets import DEFAULT_EFFORT, DEFAULT_MODEL, DEFAULT_QUALITY, QUALITY_LEVELS
-from .render import DEFAULT_MAX_MACS, DEFAULT_MAX_MEMORY_BYTES, DEFAULT_MAX_SAMPLES, DecodeLimits
+from .device import check_decode_device
 from .entropy import code_length
 from .entropy.latents import latent_code_lengths
-from .models import REGISTRY
-from .rate_control import encode_latent_at_rate, encode_level_within_rate
-from .quant import step_from_index, weight_groups
-from .quant.groups import group_sizes
-from .scenes import is_scene_path, load_scene
-from .shapes import is_shape_path, load_shape
+from .models import REGISTRY, entry_for_id
+from .presets import DEFAULT_EFFORT, DEFAULT_MODEL, DEFAULT_QUALITY, PRECISIONS, QUALITY_LEVELS
+from .quant import group_sizes, step_from_index, weight_groups
+from .render import DEFAULT_MAX_MACS, DEFAULT_MAX_MEMORY_BYTES, DEFAULT_MAX_SAMPLES, DecodeLimits
 from .signals import SignalKind
-from .signals.image import load_image, load_mask
-from .signals.scene import DecodedScene
-from .signals.volume import Volume
+from .signals.scene.decode import DecodedScene
+from .signals.scene.io import is_scene_path
+from .signals.volume.decode import Volume
+from .signals.volume.io import is_shape_path
+
+if TYPE_CHECKING:  # the encoder (and PyTorch) load on the first encode, never for a decode
+    from .encoder import EncodeResult
 
 ImageSource = str | os.PathLike | np.ndarray | bytes  # a path, an array, or a file's bytes
 
@@ -65,6 +64,11 @@ def encode(source: ImageSource, *, quality: int = DEFAULT_QUALITY, bpp: float | 
     explicit ``iterations`` wins); ``max_memory``: bytes the encode may take (default ¾ of the
     machine's memory), checked before anything is fitted.
     """
+    from .device import resolve_device
+    from .encoder import encode_signal
+    from .rate_control import encode_latent_at_rate, encode_level_within_rate
+    from .signals.image.io import load_image, load_mask
+
     if isinstance(source, (str, os.PathLike)) and (is_shape_path(source) or is_scene_path(source)):
         if bpp is not None or mask is not None:
             raise ValueError("bpp and mask apply to images; a shape takes max_bytes (encode_volume)")
@@ -103,6 +107,11 @@ def encode_volume(source: ShapeSource, *, quality: int = DEFAULT_QUALITY, max_by
 
     ``size`` is a mesh's default decoding grid (its longest side; 128 unless given); ``max_bytes``
     picks the highest quality level whose file fits (bisection over levels, up to three encodes)."""
+    from .device import resolve_device
+    from .encoder import encode_signal
+    from .rate_control import encode_level_within_rate
+    from .signals.volume.io import load_shape
+
     if quality not in QUALITY_LEVELS:
         raise ValueError(f"quality must be one of {QUALITY_LEVELS}")
     signal = load_shape(source, side=size)
@@ -125,6 +134,10 @@ def encode_scene(source: str | os.PathLike, *, quality: int = DEFAULT_QUALITY, m
     grid, trained on views whose longer side is ``size`` (default 100); every ``holdout``-th view is
     kept out of training and ``metrics`` reports PSNR/SSIM on those (else on training views);
     ``threads`` and ``effort`` as for ``encode``."""
+    from .device import resolve_device
+    from .encoder import encode_signal
+    from .signals.scene.io import load_scene
+
     if quality not in QUALITY_LEVELS:
         raise ValueError(f"quality must be one of {QUALITY_LEVELS}")
     signal = load_scene(source, size=size, holdout=holdout)
@@ -138,8 +151,9 @@ def decode_scene(data: bytes, scale: float | None = None, size: tuple[int, int] 
     """Decode a scene; its views render at ``scale`` times the encoded size or ``size = (width,
     height)``: ``scene.render(scene.orbit(n))`` or ``scene.render(scene.cameras(poses))``. The
     rendering work (all views together) is refused past ``max_macs``."""
+    check_decode_device(device)  # decoding runs in NumPy on the CPU
     limits = DecodeLimits(DEFAULT_MAX_SAMPLES, max_macs, max_memory_bytes)
-    return _decode(data, scale, size, device=resolve_device(device), limits=limits, expect=SignalKind.SCENE)
+    return _decode(data, scale, size, limits=limits, expect=SignalKind.SCENE)
 
 
 def decode(data: bytes, scale: float | None = None, size: tuple[int, ...] | None = None, *, device: str = "cpu",
@@ -147,8 +161,9 @@ def decode(data: bytes, scale: float | None = None, size: tuple[int, ...] | None
            max_memory_bytes: int = DEFAULT_MAX_MEMORY_BYTES):
     """Decode a file of any kind: an image's pixels (``size = (width, height)``) or a ``Volume``
     (``size = (N,)`` for the longest side, or three sides)."""
+    check_decode_device(device)  # decoding runs in NumPy on the CPU
     limits = DecodeLimits(max_samples, max_macs, max_memory_bytes)
-    return _decode(data, scale, size, device=resolve_device(device), limits=limits)
+    return _decode(data, scale, size, limits=limits)
 
 
 def read_kind(data: bytes) -> str:
@@ -162,9 +177,10 @@ def decode_volume(data: bytes, size: int | tuple[int, int, int] | None = None, *
     """Decode a shape on a grid of ``size`` (the longest side, or three sides; default the coded
     grid) or ``scale`` times the coded grid; the ``Volume`` gives ``occupancy`` and ``mesh()``
     (marching cubes, in the source's coordinates). Limits as for ``decode_image``."""
+    check_decode_device(device)  # decoding runs in NumPy on the CPU
     limits = DecodeLimits(max_samples, max_macs, max_memory_bytes)
     size = (size,) if isinstance(size, int) else size
-    return _decode(data, scale, size, device=resolve_device(device), limits=limits, expect=SignalKind.VOLUME)
+    return _decode(data, scale, size, limits=limits, expect=SignalKind.VOLUME)
 
 
 def encode_image(source: ImageSource, **options) -> bytes:
@@ -181,8 +197,9 @@ def decode_image(data: bytes, scale: float | None = None, size: tuple[int, int] 
     ``max_pixels`` output pixels, ``max_macs`` multiply-adds (the default is about 10 s of a 2-core
     CPU) or ``max_memory_bytes``: a file of a few bytes can declare a network that would otherwise
     compute for hours."""
+    check_decode_device(device)  # decoding runs in NumPy on the CPU
     limits = DecodeLimits(max_pixels, max_macs, max_memory_bytes)
-    return _decode_image(data, scale, size, device=resolve_device(device), limits=limits)
+    return _decode_image(data, scale, size, limits=limits)
 
 
 @dataclass(frozen=True)
@@ -228,19 +245,18 @@ def read_info(data: bytes, *, max_samples: int = DEFAULT_MAX_SAMPLES, max_macs: 
     same limits as ``decode``, checked first: its plan is a decode to a single sample."""
     stream = read_bitstream(data)
     checked_plan(stream, SINGLE_SAMPLE_SCALE, None, DecodeLimits(max_samples, max_macs, max_memory_bytes))
-    model = build_model_on_meta(stream.config)  # the structure only: no weights are rendered
-    sizes = group_sizes(model)
-    integers, latents = decode_symbols(stream, model)
+    sizes = group_sizes(stream.config)
+    integers, latents = decode_symbols(stream)
     grids = ()
     if latents:
-        context = context_model(model, integers, [h.step_index for h in stream.groups])
+        context = context_model(stream.config, integers, [h.step_index for h in stream.groups])
         lengths = latent_code_lengths(context, latents, list(stream.latent_ranges))
         grids = tuple(LatentGridInfo(*grid.shape, latent_range, bits)
                       for grid, latent_range, bits in zip(latents, stream.latent_ranges, lengths))
     groups = tuple(
         GroupInfo(group.label, size, step_from_index(header.step_index) if header.max_abs else 0.0,
                   header.max_abs, code_length(q, header.scale_index, header.max_abs) if header.max_abs else 0.0)
-        for group, size, header, q in zip(weight_groups(model), sizes, stream.groups, integers))
+        for group, size, header, q in zip(weight_groups(stream.config), sizes, stream.groups, integers))
     return StreamInfo(stream.version, stream.kind.name.lower(), vars(stream.geometry).copy(),
                       entry_for_id(stream.model_id).name, vars(stream.config).copy(), len(data),
                       len(data) - len(stream.payload) - 4, len(stream.payload), groups, grids, len(stream.side_data))

@@ -22,7 +22,7 @@ from dataclasses import dataclass, fields
 from .entropy import MAX_ABS_LIMIT
 from .entropy.latents import MAX_LATENT_RANGE
 from .errors import BitstreamError
-from .models import ModelConfig, ModelId, build_model, entry_for_id
+from .models import ModelConfig, ModelId, entry_for_id
 from .quant.groups import group_sizes
 from .signals import SignalKind, signal_type
 
@@ -176,7 +176,7 @@ def read_bitstream(data: bytes, max_parameters: int = MAX_PARAMETERS) -> Bitstre
     config = reader.fields(entry_for_id(model_id).config_class)
     config.validate(max_parameters)
     signal_type(kind).check_model(geometry, config)
-    sizes = group_sizes(build_model_on_meta(config))
+    sizes = group_sizes(config)
     groups = []
     for index in range(len(sizes)):
         max_abs = reader.varint(f"range of weight group {index}")
@@ -206,14 +206,6 @@ def read_bitstream(data: bytes, max_parameters: int = MAX_PARAMETERS) -> Bitstre
         raise BitstreamError(f"corrupt bitstream: {len(body) - reader.position} bytes of trailing data")
     return Bitstream(kind, geometry, model_id, config, tuple(groups), payload, version, tuple(latent_ranges),
                      side_data)
-
-
-def build_model_on_meta(config: ModelConfig):
-    """The network's structure without allocating its weights (to list groups and their sizes)."""
-    import torch
-
-    with torch.device("meta"):
-        return build_model(config)
 
 
 def _enum(enum_class, value: int, what: str):

@@ -25,12 +25,14 @@ from .fit import optimize
 from .metrics import bits_per_pixel
 from .latent_fit import fit_latent_model
 from .latent_objective import LatentObjective
-from .models import REGISTRY, LatentConfig, LatentImage, build_model
+from .models import REGISTRY, LatentConfig, build_model
+from .models.latent.trainable import LatentImage
 from .presets import DEFAULT_EFFORT, DEFAULT_QUALITY, effort_steps, schedules
 from .quant.qat import fine_tune, quantize, search_steps
 from .render import DecodeLimits
 from .runtime import fit_threads, keep_freed_memory
-from .signals import signal_type
+from .signals import signal_encoding
+from .signals.image.encode import image_target
 
 @dataclass(frozen=True)
 class EncodeResult:
@@ -122,7 +124,7 @@ def encode_signal(signal, *, quality: int = DEFAULT_QUALITY, model: str | None =
     freed memory from here on (``runtime.keep_freed_memory``)."""
     keep_freed_memory()
     start = time.perf_counter()
-    kind = signal_type(signal.kind)
+    kind = signal_encoding(signal.kind)
     model = kind.default_model if model is None else model
     entry = REGISTRY[model]
     geometry = signal.geometry
@@ -153,7 +155,7 @@ def encode_signal(signal, *, quality: int = DEFAULT_QUALITY, model: str | None =
                        progress=progress, label=f"q{quality}")
         if isinstance(network, LatentImage):
             headers, payload, latent_ranges, fitted = _code_latent_model(
-                objective(network, signal.target(device), _mask(known, device), precision), **options)
+                objective(network, image_target(signal, device), _mask(known, device), precision), **options)
         else:
             headers, payload, latent_ranges, fitted = _code_weight_model(
                 network, kind.objective(signal, generator, known), **options)
@@ -215,7 +217,7 @@ def _code_latent_model(objective: LatentObjective, *, rate_weight: float, steps:
     weights and, under the integer context model, the latents in one stream."""
     headers, integers, latents, ranges, fitted_psnr = fit_latent_model(
         objective, rate_weight, steps, learning_rate, generator, progress)
-    context = context_model(objective.network, integers, [h.step_index for h in headers])
+    context = context_model(objective.network.config, integers, [h.step_index for h in headers])
     coder = constriction.stream.stack.AnsCoder()
     encode_latents(coder, latents, ranges, context)  # pushed first: popped after the weights
     push_groups(coder, integers, coded_groups(headers, [len(q) for q in integers]))

@@ -12,27 +12,15 @@ from __future__ import annotations
 import contextlib
 import math
 import time
-from dataclasses import dataclass
 from typing import Callable, Iterable
 
 import torch
 from tqdm.auto import tqdm
 
+from .presets import Schedule
 from .runtime import share_cores
 
 REFRESH_EVERY = 25  # steps between progress-bar updates (each one syncs with the device)
-
-
-@dataclass(frozen=True)
-class Schedule:
-    steps: int
-    learning_rate: float
-    final_learning_rate: float
-
-    def rate_at(self, step: int) -> float:
-        progress = step / max(1, self.steps - 1)
-        cosine = 0.5 * (1 + math.cos(math.pi * progress))
-        return self.final_learning_rate + (self.learning_rate - self.final_learning_rate) * cosine
 
 
 def psnr_from_mse(mse: float) -> float:

@@ -26,8 +26,10 @@ from .entropy.latents import MAX_LATENT_RANGE, latent_code_lengths
 from .decoder import context_model
 from .fit import Schedule, optimize, psnr_from_mse
 from .latent_objective import LatentObjective
-from .models.latent import MIN_CONTEXT_EXPONENT, LatentImage
-from .quant import best_scale_index, step_from_index, weight_groups
+from .models.latent.network import MIN_CONTEXT_EXPONENT
+from .models.latent.trainable import LatentImage
+from .quant import step_from_index, weight_groups
+from .quant.rate import best_scale_index
 from .quant.qat import quantize, search_steps
 
 LATENT_LEARNING_RATE_SCALE = 16.0
@@ -68,7 +70,7 @@ def fit_latent_model(objective: LatentObjective, rate_weight: float, steps: int,
              Schedule(soft_steps, learning_rate, learning_rate / 100), label="fit latents", progress=progress,
              bar=bar, timed=announce)
 
-    names = [group.parameter for group in weight_groups(network)]
+    names = [group.parameter for group in weight_groups(network.config)]
     context_groups = frozenset(i for i, name in enumerate(names) if name.startswith("context."))
     with torch.no_grad():
         rounded = _rounded(encoder_latents)
@@ -86,7 +88,7 @@ def fit_latent_model(objective: LatentObjective, rate_weight: float, steps: int,
         step_indices = search_steps(network, distortion, height * width, rate_weight, frozen=context_groups)
         _, integers = quantize(network, step_indices)
         parameters = dict(network.named_parameters())
-        for group, values, index in zip(weight_groups(network), integers, step_indices):
+        for group, values, index in zip(weight_groups(network.config), integers, step_indices):
             if not group.parameter.startswith("context."):  # the synthesis takes its decoded weights
                 parameters[group.parameter].copy_(torch.from_numpy(values.astype(np.float32) * np.float32(
                     step_from_index(index))).reshape(parameters[group.parameter].shape))
@@ -123,7 +125,7 @@ def quantize_context(network: LatentImage, latents: list[np.ndarray], step_indic
     """Give each context-model tensor the power-of-two step that codes the latents and itself in the
     fewest bits (coordinate descent from 2^-8, the coder's exact tables as the price); the other
     groups keep ``step_indices``. Returns ``quant.qat.quantize``'s (headers, integers)."""
-    names = [group.parameter for group in weight_groups(network)]
+    names = [group.parameter for group in weight_groups(network.config)]
     context_groups = [i for i, name in enumerate(names) if name.startswith("context.")]
     ranges = [int(np.abs(g).max()) for g in latents]
     step_indices = list(step_indices)
@@ -133,7 +135,7 @@ def quantize_context(network: LatentImage, latents: list[np.ndarray], step_indic
         headers, integers = quantize(network, step_indices)
         if any(headers[i].max_abs and headers[i].step_index != step_indices[i] for i in context_groups):
             return math.inf  # a tensor too large for its step: the coder's range would be exceeded
-        context = context_model(network, integers, [h.step_index for h in headers])
+        context = context_model(network.config, integers, [h.step_index for h in headers])
         return sum(latent_code_lengths(context, latents, ranges)) + _bits(integers[position])
 
     for position in context_groups:

@@ -28,13 +28,13 @@ import torch
 import torch.nn.functional as F
 
 from .entropy.latents import CONTEXT_OFFSETS, PAD, parent_taps
-from .models.latent import (LEARNED_UPSAMPLING, LatentImage, cascade_crops, cascade_windows, sampling_taps,
-                            tile_ranges)
-from .quant import laplace_bits
-from .signals import cell_centres
+from .models.latent.network import LEARNED_UPSAMPLING, cascade_crops, cascade_windows, tile_ranges
+from .models.latent.trainable import LatentImage, sampling_taps
+from .presets import PRECISIONS
+from .quant.rate import laplace_bits
+from .signals.encoding import centres_tensor
 
 LOG_SCALE_RANGE = (-6.0, 12.0)  # log2 b the float context model may predict during training
-PRECISIONS = ("auto", "float32", "bfloat16")
 
 
 def native_bfloat16(device: torch.device) -> bool:
@@ -201,7 +201,7 @@ class _Tile:
             self.crops = cascade_crops(shapes, self.windows)
             return
         taps = sampling_taps(config.upsampling)
-        axes = (cell_centres(height, device)[self.rows], cell_centres(width, device)[self.columns])
+        axes = (centres_tensor(height, device)[self.rows], centres_tensor(width, device)[self.columns])
         self.crops, self._resamplers = [], []
         for shape in shapes:
             if shape == (height, width):  # a grid at the picture's size: the identity

@@ -9,7 +9,7 @@ from PIL import Image, ImageFile
 
 from .bitstream import MAGIC, read_bitstream
 from .errors import CodecError, InputError
-from .signals import SignalKind
+from .signals.base import SignalKind
 
 MODES = {(1, 8): "L", (1, 16): "I;16", (2, 8): "LA", (3, 8): "RGB", (4, 8): "RGBA"}
 ENCODE_OPTIONS = ("quality", "bpp", "model", "iterations", "device", "seed")

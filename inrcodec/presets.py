@@ -16,8 +16,26 @@ import math
 from dataclasses import dataclass
 
 from .errors import InputError
-from .fit import Schedule
 from .models import REGISTRY, LatentConfig, ModelConfig, Sl2aConfig
+
+
+PRECISIONS = ("auto", "float32", "bfloat16")  # the latent model's training arithmetic (``latent_objective``)
+
+
+@dataclass(frozen=True)
+class Schedule:
+    """A fit's optimizer steps and its learning rate, decayed on a cosine to ``final_learning_rate``."""
+
+
+    steps: int
+    learning_rate: float
+    final_learning_rate: float
+
+    def rate_at(self, step: int) -> float:
+        progress = step / max(1, self.steps - 1)
+        cosine = 0.5 * (1 + math.cos(math.pi * progress))
+        return self.final_learning_rate + (self.learning_rate - self.final_learning_rate) * cosine
+
 
 REFERENCE_SIDE = 256
 MIN_WIDTH, MAX_WIDTH = 8, 512

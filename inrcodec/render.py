@@ -15,10 +15,10 @@ import math
 from dataclasses import dataclass
 from typing import Iterator
 
-import torch
+import numpy as np
 
 from .errors import LimitError
-from .models import CoordinateNetwork, Grid, ModelConfig
+from .models import ModelConfig, Network
 from .models.base import Ops
 
 FLOAT_BYTES = 4
@@ -112,10 +112,15 @@ def _tile_shape(shape: tuple[int, ...], points: int) -> tuple[int, ...]:
     return (*tile, min(shape[-1], last))
 
 
-@torch.no_grad()
-def render_tiles(model: CoordinateNetwork, axes: tuple[torch.Tensor, ...],
-                 plan: RenderPlan) -> Iterator[tuple[tuple[slice, ...], torch.Tensor]]:
+def cell_centres(count: int, dtype=np.float32) -> np.ndarray:
+    """Centres of ``count`` equal cells covering [-1, 1]: sampling the same continuous square at any
+    density, which is what makes decoding at any scale meaningful."""
+    return ((2 * np.arange(count, dtype=dtype) + 1) / count - 1).astype(dtype)
+
+
+def render_tiles(network: Network, axes: tuple[np.ndarray, ...],
+                 plan: RenderPlan) -> Iterator[tuple[tuple[slice, ...], np.ndarray]]:
     """``(slices, values)`` for every tile of ``plan``: the network on the grid ``axes`` restricted
     to the tile, ``values`` of shape ``(*tile_shape, out_features)``."""
     for slices in plan.tiles():
-        yield slices, model(Grid(tuple(axis[s] for axis, s in zip(axes, slices))))
+        yield slices, network.on_grid(tuple(axis[s] for axis, s in zip(axes, slices)))

@@ -1,7 +1,9 @@
 """Shared fixtures: small images from scikit-image; Kodak from ../shared/data through ``kodak_dir``,
 which skips a test with the reason where the data is absent."""
 
+import atexit
 import os
+import shutil
 import tempfile
 from pathlib import Path
 
@@ -17,6 +19,7 @@ FAST = dict(iterations=200, device="cpu")  # enough steps to exercise every stag
 # The suite's encodes coordinate their threads among themselves only (inrcodec.runtime): an encode
 # or benchmark running beside `make test` changes neither's thread count nor bytes.
 os.environ["INRCODEC_RUNTIME_DIR"] = tempfile.mkdtemp(prefix="inrcodec-tests-")
+atexit.register(shutil.rmtree, os.environ["INRCODEC_RUNTIME_DIR"], ignore_errors=True)
 
 
 def kodak_dir() -> Path:

@@ -5,9 +5,10 @@ import torch
 
 import inrcodec
 from inrcodec.bitstream import read_bitstream, write_bitstream
-from inrcodec.models import MODEL_NAMES, REGISTRY, WEIGHT_ONLY_MODELS, Grid, build_model
+from inrcodec.models import MODEL_NAMES, REGISTRY, WEIGHT_ONLY_MODELS, build_model
+from inrcodec.models.trainable_base import Grid
 from inrcodec.presets import model_config
-from inrcodec.signals import cell_centres
+from inrcodec.signals.encoding import centres_tensor as cell_centres
 
 
 @pytest.mark.parametrize("model", MODEL_NAMES)

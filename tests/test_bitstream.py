@@ -7,7 +7,7 @@ from inrcodec.bitstream import FORMAT_VERSION, MAGIC, Bitstream, GroupHeader, re
 from inrcodec.errors import BitstreamError, CodecError, LimitError
 from inrcodec.models import ModelId, Sl2aConfig
 from inrcodec.signals import SignalKind
-from inrcodec.signals.image import ImageGeometry
+from inrcodec.signals.image.decode import ImageGeometry
 
 
 def _with_crc(body: bytes) -> bytes:

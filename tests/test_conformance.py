@@ -6,16 +6,15 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-import torch
 import trimesh
 from PIL import Image
 
 import inrcodec
-from inrcodec.bitstream import READABLE_VERSIONS, build_model_on_meta, read_bitstream
+from inrcodec.bitstream import READABLE_VERSIONS, read_bitstream
 from inrcodec.decoder import decode_network, decode_symbols
 from inrcodec.signals import SignalKind
-from inrcodec.signals.image import image_render_plan, render_image
-from inrcodec.signals.volume import VOLUME
+from inrcodec.signals.image.decode import image_render_plan, render_image
+from inrcodec.signals.volume.decode import VOLUME
 
 FOLDER = Path(__file__).resolve().parents[1] / "bitstreams" / "conformance"
 BITSTREAMS = sorted(FOLDER.glob("*.inr"))
@@ -35,7 +34,7 @@ def test_conformance_file_decodes_to_its_exact_weights_and_latents(path):
     stream = read_bitstream(path.read_bytes())
     expected = json.loads(path.with_suffix(".weights.json").read_text())
     assert expected["format_version"] == stream.version
-    decoded, latents = decode_symbols(stream, build_model_on_meta(stream.config))
+    decoded, latents = decode_symbols(stream)
     assert [q.tolist() for q in decoded] == expected["groups"]
     assert [grid.tolist() for grid in latents] == expected.get("latents", [])
 
@@ -56,12 +55,12 @@ def test_float32_rendering_is_within_one_level_of_float64(path):
     of the same exact weights, at ×1 and ×3."""
     stream = read_bitstream(path.read_bytes())
     network = decode_network(stream)
-    reference = decode_network(stream).double()
+    reference = decode_network(stream, dtype=np.float64)
     for scale in (1, 3):
         width, height = stream.geometry.width * scale, stream.geometry.height * scale
         plan = image_render_plan(stream.config, stream.geometry, width, height)
         single = render_image(network, stream.geometry, plan).astype(np.int64)
-        double = render_image(reference, stream.geometry, plan, dtype=torch.float64).astype(np.int64)
+        double = render_image(reference, stream.geometry, plan, dtype=np.float64).astype(np.int64)
         assert np.abs(single - double).max() <= 1
 
 
@@ -75,7 +74,7 @@ def test_volume_conformance_file_decodes_to_its_expected_occupancy(path, scale):
     decoded = inrcodec.decode_volume(path.read_bytes(), scale=scale)
     assert decoded.occupancy.shape == expected.shape
     shape = decoded.occupancy.shape
-    reference = VOLUME.render(decode_network(stream).double(), stream.geometry,
+    reference = VOLUME.render(decode_network(stream, dtype=np.float64), stream.geometry,
                               VOLUME.render_plan(stream.config, stream.geometry, shape))
     undecided = np.abs(reference.logits) < 1e-4
     assert undecided.mean() < 0.01

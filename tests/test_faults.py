@@ -26,7 +26,7 @@ def test_an_interrupted_encode_leaves_no_output_and_no_temporary_file(tmp_path, 
     def interrupted(*args, **kwargs):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(inrcodec.api, "encode_signal", interrupted)
+    monkeypatch.setattr("inrcodec.encoder.encode_signal", interrupted)
     result = run("encode", small_png, "-o", tmp_path / "out.inr", *FAST_CLI)
     assert result.exit_code != 0
     assert list(tmp_path.iterdir()) == []

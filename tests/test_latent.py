@@ -16,17 +16,19 @@ import torch
 import torch.nn.functional as F
 
 import inrcodec
-from inrcodec.bitstream import Bitstream, GroupHeader, build_model_on_meta, read_bitstream, write_bitstream
+from inrcodec.bitstream import Bitstream, GroupHeader, read_bitstream, write_bitstream
 from inrcodec.entropy.latents import (CONTEXT_INPUTS, ContextModel, decode_latents, encode_latents, grid_shapes,
                                       latent_code_lengths)
 from inrcodec.errors import BitstreamError, LimitError
 from inrcodec.latent_objective import LatentObjective
 from inrcodec.metrics import psnr
-from inrcodec.models import Grid, LatentConfig, ModelId, build_model
-from inrcodec.models.latent import integer_context_model
+from inrcodec.models import LatentConfig, ModelId, build_model
+from inrcodec.models.trainable_base import Grid
+from inrcodec.models.latent.network import integer_context_model
 from inrcodec.quant import weight_groups
-from inrcodec.signals import SignalKind, cell_centres
-from inrcodec.signals.image import ImageGeometry
+from inrcodec.signals import SignalKind
+from inrcodec.signals.encoding import centres_tensor as cell_centres
+from inrcodec.signals.image.decode import ImageGeometry
 
 REPO = Path(__file__).resolve().parents[1]
 CONFORMANCE = REPO / "bitstreams" / "conformance" / "v2_rgb8_24x16_latent.inr"
@@ -65,7 +67,7 @@ def test_the_integer_context_model_is_the_float_one_up_to_its_rounding():
     torch.manual_seed(0)
     config = LatentConfig(2, 3, latent_height=16, latent_width=12, levels=3, context_width=8)
     network = build_model(config)
-    groups = weight_groups(network)
+    groups = weight_groups(network.config)
     parameters = dict(network.named_parameters())
     names, integers, steps = [], [], []
     with torch.no_grad():
@@ -179,16 +181,15 @@ def test_a_latent_encode_decodes_to_what_it_reports_at_any_scale(small_rgb):
     info = inrcodec.read_info(result.data)
     bits = sum(g.bits for g in info.groups) + sum(g.bits for g in info.latent_grids)
     assert 8 * info.payload_bytes - 64 <= bits <= 8 * info.payload_bytes + 32
-    assert [(g.rows, g.columns) for g in info.latent_grids] == build_model_on_meta(
-        read_bitstream(result.data).config).config.latent_shapes()
+    assert [(g.rows, g.columns) for g in info.latent_grids] == read_bitstream(result.data).config.latent_shapes()
 
 
 def test_latent_symbols_decode_identically_with_one_and_two_threads():
     script = ("import sys, json, torch; torch.set_num_threads(int(sys.argv[1]));"
-              "from inrcodec.bitstream import read_bitstream, build_model_on_meta;"
+              "from inrcodec.bitstream import read_bitstream;"
               "from inrcodec.decoder import decode_symbols;"
               f"s = read_bitstream(open({str(CONFORMANCE)!r}, 'rb').read());"
-              "w, l = decode_symbols(s, build_model_on_meta(s.config));"
+              "w, l = decode_symbols(s);"
               "print(json.dumps([[q.tolist() for q in w], [g.tolist() for g in l]]))")
     outputs = [subprocess.run([sys.executable, "-c", script, threads], capture_output=True, text=True, check=True,
                               cwd=REPO).stdout for threads in ("1", "2")]
@@ -208,7 +209,7 @@ def test_latent_files_that_do_not_add_up_are_refused():
     with pytest.raises(BitstreamError, match="range"):
         read_bitstream(bytes(body) + struct.pack("<I", zlib.crc32(body)))
     # a context tensor whose step is not a power of two
-    names = [g.parameter for g in weight_groups(build_model_on_meta(config))]
+    names = [g.parameter for g in weight_groups(config)]
     position = names.index("context.hidden.weight")
     groups = list(stream.groups)
     groups[position] = replace(groups[position], step_index=groups[position].step_index + 1)
@@ -227,7 +228,7 @@ def test_the_render_plan_counts_latent_decoding():
     assert large.decode_ops().macs >= 250 * small.decode_ops().macs
     huge = replace(small, latent_height=65535, latent_width=65535)
     zero = write_bitstream(Bitstream(SignalKind.IMAGE, ImageGeometry(65535, 65535, 3, 8), ModelId.LATENT, huge,
-                                     (GroupHeader(0),) * len(weight_groups(build_model_on_meta(huge))), b"",
+                                     (GroupHeader(0),) * len(weight_groups(huge)), b"",
                                      latent_ranges=(0,) * 7))
     with pytest.raises(LimitError, match="multiply-adds"):  # even at 8x8: its 5.7e9 latents must be decoded
         inrcodec.decode_image(zero, size=(8, 8))

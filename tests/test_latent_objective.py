@@ -10,7 +10,7 @@ import torch
 from benchmarks.reference_loop import PlainObjective
 from inrcodec.latent_objective import LatentObjective
 from inrcodec.models import LatentConfig, build_model
-from inrcodec.quant import laplace_bits
+from inrcodec.quant.rate import laplace_bits
 
 
 def loss_and_gradients(objective, latents, seed):

@@ -8,19 +8,19 @@ import pytest
 import inrcodec
 from benchmarks.fuzz import largest_legal_seeds
 from inrcodec import render
-from inrcodec.bitstream import Bitstream, GroupHeader, build_model_on_meta, read_bitstream, write_bitstream
+from inrcodec.bitstream import Bitstream, GroupHeader, read_bitstream, write_bitstream
 from inrcodec.errors import LimitError
 from inrcodec.models import ModelId, Sl2aConfig
 from inrcodec.quant import weight_groups
 from inrcodec.render import DecodeLimits, plan_render
 from inrcodec.signals import SignalKind
-from inrcodec.signals.image import ImageGeometry
+from inrcodec.signals.image.decode import ImageGeometry
 
 WIDE = Sl2aConfig(2, 3, width=1024, degree=0, hidden_layers=3)  # 36 bytes of file, 3 M MACs a pixel
 
 
 def zero_weight_file(config, side=256) -> bytes:
-    groups = (GroupHeader(0),) * len(weight_groups(build_model_on_meta(config)))
+    groups = (GroupHeader(0),) * len(weight_groups(config))
     return write_bitstream(Bitstream(SignalKind.IMAGE, ImageGeometry(side, side, 3, 8), ModelId.SL2A,
                                      config, groups, b""))
 

@@ -14,8 +14,9 @@ from inrcodec.bitstream import read_bitstream, write_bitstream
 from inrcodec.cli.main import main
 from inrcodec.errors import BitstreamError, InputError
 from inrcodec.metrics import psnr
-from inrcodec.scenes import ball_scene, load_scene
-from inrcodec.signals.scene import pack_occupancy, to_pixels, unpack_occupancy
+from inrcodec.signals.scene.io import ball_scene, load_scene
+from inrcodec.signals.scene.decode import unpack_occupancy
+from inrcodec.signals.scene.io import pack_occupancy, to_pixels
 
 from .conftest import SHARED_DATA
 

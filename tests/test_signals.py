@@ -8,7 +8,8 @@ import torch
 from inrcodec.decoder import decode
 from inrcodec.models import Sl2aConfig, build_model
 from inrcodec.presets import model_config
-from inrcodec.signals import SIGNAL_TYPES, GridObjective, SignalKind
+from inrcodec.signals import SIGNAL_TYPES, SignalKind
+from inrcodec.signals.encoding import GridObjective
 
 
 def test_every_kind_the_bitstream_can_name_has_one_registry_entry():

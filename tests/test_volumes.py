@@ -12,8 +12,8 @@ import inrcodec
 from inrcodec.cli.main import main
 from inrcodec.errors import InputError, LimitError
 from inrcodec.models import WEIGHT_ONLY_MODELS
-from inrcodec.shapes import load_shape
-from inrcodec.signals.volume import iou
+from inrcodec.signals.volume.io import load_shape
+from inrcodec.signals.volume.encode import iou
 
 QUICK = dict(quality=1, iterations=300, device="cpu")
 
@@ -103,7 +103,7 @@ def test_files_of_the_other_kind_are_refused_with_one_line(tmp_path, torus_file,
 def test_mesh_points_get_soft_labels_that_follow_signed_distance_and_grid_points_hard_ones():
     import torch
 
-    from inrcodec.signals.volume import PointObjective
+    from inrcodec.signals.volume.encode import PointObjective
 
     sphere = trimesh.creation.icosphere(subdivisions=4, radius=1.0)
     for signal, soft in ((load_shape((sphere.vertices, sphere.faces), side=16), True),
@@ -185,7 +185,7 @@ def test_every_weight_only_family_codes_a_shape_through_the_same_path(model):
 
 
 def test_coarse_to_fine_render_matches_the_exact_render(torus_file, monkeypatch):
-    import inrcodec.signals.volume as volume
+    import inrcodec.signals.volume.decode as volume
 
     fast = inrcodec.decode_volume(torus_file, size=64)
     monkeypatch.setattr(volume, "COARSE_TO_FINE_FROM", 10 ** 6)  # every sample evaluated
@@ -197,7 +197,7 @@ def test_coarse_to_fine_render_matches_the_exact_render(torus_file, monkeypatch)
 
 def test_work_near_the_surface_is_checked_against_the_limit_once_known(torus_file):
     from inrcodec.bitstream import read_bitstream
-    from inrcodec.signals.volume import VOLUME
+    from inrcodec.signals.volume.decode import VOLUME
 
     stream = read_bitstream(torus_file)
     plan = VOLUME.render_plan(stream.config, stream.geometry, (64, 64, 64))

@@ -13,8 +13,9 @@ import torch
 from inrcodec.fit import psnr_from_mse
 from inrcodec.models import Sl2a, Sl2aConfig
 from inrcodec.presets import batch_samples
-from inrcodec.signals import GridObjective
-from inrcodec.signals.image import load_image
+from inrcodec.signals.encoding import GridObjective
+from inrcodec.signals.image.encode import image_target
+from inrcodec.signals.image.io import load_image
 
 from ..common import kodak_image
 from .common import arguments, describe, fit_network, result_name, write
@@ -35,7 +36,7 @@ def main(argv=None) -> None:
     side, steps = (128, 600) if args.quick else (256, 3000)
     signal = load_image(kodak_image(args.image, side))
     generator = torch.Generator().manual_seed(0)
-    objective = GridObjective(signal.target(torch.device("cpu")), batch_samples(side * side), generator)
+    objective = GridObjective(image_target(signal, torch.device("cpu")), batch_samples(side * side), generator)
 
     def run(make):
         network = fit_network(make, objective.loss, steps)

@@ -9,7 +9,8 @@ from typing import Callable
 import torch
 
 from inrcodec.fit import optimize
-from inrcodec.models import REGISTRY, CoordinateNetwork
+from inrcodec.models import REGISTRY
+from inrcodec.models.trainable_base import CoordinateNetwork
 from inrcodec.presets import float_fit_schedule
 
 from ..common import RESULTS, run_description

@@ -20,10 +20,11 @@ from skimage.data import shepp_logan_phantom
 from skimage.metrics import peak_signal_noise_ratio, structural_similarity
 from skimage.transform import iradon, radon, resize
 
-from inrcodec.models import Grid, build_model
+from inrcodec.models import build_model
+from inrcodec.models.trainable_base import Grid
 from inrcodec.pictures import side_by_side
 from inrcodec.presets import QUALITY_LEVELS, model_config
-from inrcodec.signals import cell_centres
+from inrcodec.signals.encoding import centres_tensor as cell_centres
 
 from .common import OUTPUT, arguments, describe, fit_network, result_name, write
 

@@ -16,9 +16,10 @@ from dataclasses import replace
 import numpy as np
 import torch
 
-from inrcodec.models import Grid, ReluPeConfig, Sl2aConfig, build_model
+from inrcodec.models import ReluPeConfig, Sl2aConfig, build_model
+from inrcodec.models.trainable_base import Grid
 from inrcodec.models.sine import FinerConfig, SirenConfig
-from inrcodec.signals import cell_centres
+from inrcodec.signals.encoding import centres_tensor as cell_centres
 
 from .common import OUTPUT, arguments, describe, fit_network, result_name, write
 

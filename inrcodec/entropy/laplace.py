@@ -96,15 +96,17 @@ def _multiply(a, b):
     return (a * np.uint64(b) + np.uint64(1 << 31)) >> np.uint64(32)
 
 
-@functools.lru_cache(maxsize=256)
-def _decay_powers(scale_index: int) -> tuple[int, ...]:
-    """e^0 … e^16 in Q32 for e = E[j]/2^32: each the previous times E[j] (``_multiply``)."""
-    powers = [ONE]
+def _decay_table() -> np.ndarray:
+    """e^0 … e^16 in Q32 for e = E[j]/2^32, every j: ``(256, 17)`` uint64, each power the previous
+    times E[j] (``_multiply``)."""
+    decay = np.array(LAPLACE_DECAY_Q32, dtype=np.uint64)
+    powers = [np.full(len(decay), ONE, dtype=np.uint64)]
     for _ in range(16):
-        powers.append(int(_multiply(np.uint64(powers[-1]), LAPLACE_DECAY_Q32[scale_index])))
-    return tuple(powers)
+        powers.append(_multiply(powers[-1], decay))
+    return np.stack(powers, axis=1)
 
 
+DECAY_POWERS = _decay_table()
 CACHED_RANGE = 512  # tables up to ±512 are cached (4096 of them: at most 34 MB); wider ones are rare
 
 
@@ -122,30 +124,44 @@ def _cached_frequencies(scale_index: int, max_abs: int, mean_offset: int) -> np.
 
 
 def _frequencies(scale_index: int, max_abs: int, mean_offset: int) -> np.ndarray:
-    if not (0 <= scale_index <= MAX_SCALE_INDEX and 1 <= max_abs and 2 * max_abs + 1 <= MAX_ALPHABET
-            and mean_offset in MEAN_OFFSETS):
+    if not (0 <= scale_index <= MAX_SCALE_INDEX and mean_offset in MEAN_OFFSETS):
         raise ValueError(f"no table for scale index {scale_index}, range ±{max_abs}, offset {mean_offset}/16")
-    powers = _decay_powers(scale_index)
-    above, below, r = powers[8 - mean_offset], powers[8 + mean_offset], np.uint64(powers[16])
-    # r^(k−1) for k = 1..R by binary exponentiation: square r once per bit, multiply where it is set
-    exponents = np.arange(max_abs, dtype=np.uint64)
-    decay = np.full(max_abs, ONE, dtype=np.uint64)
-    square = r
-    for bit in range(int(max_abs - 1).bit_length()):
-        selected = (exponents >> np.uint64(bit)) & np.uint64(1) == 1
-        decay[selected] = _multiply(decay[selected], square)
-        square = _multiply(square, square)
-    tail = ONE - int(r)  # 1 − r, and below: Python integers, as hp·(1 − r) can reach 2^64
-    positive = _multiply(decay, (above * tail) >> 33)  # ½·hp·(1 − r)·r^(k−1)
-    negative = _multiply(decay, (below * tail) >> 33)
-    centre = np.uint64(ONE - (above + below) // 2)
-    masses = np.concatenate([negative[::-1], [centre], positive])
-    free = np.uint64((1 << PRECISION) - masses.size)
-    weights = masses * free // masses.sum()
-    weights[max_abs] += free - weights.sum()
-    frequencies = weights.astype(np.int64) + 1
+    frequencies = frequency_tables(np.array([scale_index]), max_abs, np.array([mean_offset]))[0]
     frequencies.flags.writeable = False
     return frequencies
+
+
+def frequency_tables(scale_indices: np.ndarray, max_abs: int, mean_offsets: np.ndarray) -> np.ndarray:
+    """``laplace_frequencies(j, max_abs, f)`` for many ``(j, f)`` pairs at once, ``(n, 2·max_abs + 1)``
+    int64: the same integer procedure, one row per table (a decoder builds the hundreds of tables a
+    latent grid uses in one pass rather than one at a time)."""
+    if not (1 <= max_abs and 2 * max_abs + 1 <= MAX_ALPHABET):
+        raise ValueError(f"no table for range ±{max_abs}")
+    powers = DECAY_POWERS[scale_indices]  # (n, 17)
+    rows = np.arange(len(powers))
+    above, below, r = powers[rows, 8 - mean_offsets], powers[rows, 8 + mean_offsets], powers[:, 16]
+    # r^(k−1) for k = 1..R by binary exponentiation, once per distinct scale index: square r once
+    # per bit, multiply where the bit is set
+    distinct, row_of = np.unique(scale_indices, return_inverse=True)
+    exponents = np.arange(max_abs, dtype=np.uint64)
+    decay = np.full((len(distinct), max_abs), ONE, dtype=np.uint64)
+    square = DECAY_POWERS[distinct, 16]
+    for bit in range(int(max_abs - 1).bit_length()):
+        selected = (exponents >> np.uint64(bit)) & np.uint64(1) == 1
+        decay[:, selected] = _multiply(decay[:, selected], square[:, None])
+        square = _multiply(square, square)
+    decay = decay[row_of]
+    tail = [ONE - int(value) for value in r]  # 1 − r, and below: Python integers, as hp·(1 − r) can reach 2^64
+    half_above, half_below = (np.array([(int(h) * t) >> 33 for h, t in zip(hp, tail)], dtype=np.uint64)
+                              for hp in (above, below))
+    positive = _multiply(decay, half_above[:, None])  # ½·hp·(1 − r)·r^(k−1)
+    negative = _multiply(decay, half_below[:, None])
+    centre = np.uint64(ONE) - (above + below) // np.uint64(2)
+    masses = np.concatenate([negative[:, ::-1], centre[:, None], positive], axis=1)
+    free = np.uint64((1 << PRECISION) - masses.shape[1])
+    weights = masses * free // masses.sum(axis=1, keepdims=True)
+    weights[:, max_abs] += free - weights.sum(axis=1)
+    return weights.astype(np.int64) + 1
 
 
 def symbol_bits(scale_index: int, max_abs: int, mean_offset: int = 0) -> np.ndarray:

@@ -23,7 +23,7 @@ import constriction
 import numpy as np
 
 from ..errors import BitstreamError
-from .laplace import MAX_SCALE_INDEX, MEAN_OFFSETS, SCALE_INDEX_OFFSET, laplace_frequencies, symbol_bits
+from .laplace import MAX_SCALE_INDEX, MEAN_OFFSETS, PRECISION, SCALE_INDEX_OFFSET, frequency_tables
 
 # (row, column) offsets of the causal neighbours, in the order the context model takes them
 CONTEXT_OFFSETS = ((-1, -2), (-1, -1), (-1, 0), (0, -1), (0, -2), (-2, -2), (-2, -1), (-2, 0),
@@ -33,6 +33,8 @@ HIDDEN_CLAMP = 1 << 24
 PAD = 3  # the farthest neighbour is 3 rows up or 3 columns left
 MAX_LATENT_RANGE = 255  # |latent| ≤ 255 (trained latents stay within a few tens): a grid declares its own
 CHUNK_SYMBOLS = 1 << 15  # the encoder pushes its symbols in chunks of about this many
+TABLES_AT_ONCE = 256  # tables a grid builds in one pass (at the widest range, ~25 MB of work)
+EAGER_TABLE_ENTRIES = 1 << 20  # a grid's tables are all built up front when they hold no more than this
 
 
 @dataclass(frozen=True)
@@ -126,13 +128,18 @@ class _TableCache:
         self.max_abs = max_abs
         self.rows = np.zeros(((MAX_SCALE_INDEX + 1) * len(MEAN_OFFSETS), 4 * max_abs + 1))  # pages touched on use
         self.filled = np.zeros(len(self.rows), dtype=bool)
+        if self.rows.size <= EAGER_TABLE_ENTRIES:  # narrow tables: all at once, cheaper than finding which
+            scale_indices, offsets = np.divmod(np.arange(len(self.rows)), len(MEAN_OFFSETS))
+            self(scale_indices, offsets + MEAN_OFFSETS.start)
 
     def __call__(self, scale_indices: np.ndarray, offsets: np.ndarray) -> np.ndarray:
         keys = scale_indices * len(MEAN_OFFSETS) + offsets - MEAN_OFFSETS.start
-        for key in np.unique(keys[~self.filled[keys]]):
-            j, f = divmod(int(key), len(MEAN_OFFSETS))
-            self.rows[key] = laplace_frequencies(j, 2 * self.max_abs, f + MEAN_OFFSETS.start) - 1
-            self.filled[key] = True
+        missing = np.unique(keys[~self.filled[keys]])
+        for start in range(0, len(missing), TABLES_AT_ONCE):  # built together, a bounded batch at a time
+            chosen = missing[start:start + TABLES_AT_ONCE]
+            scales, means = np.divmod(chosen, len(MEAN_OFFSETS))
+            self.rows[chosen] = frequency_tables(scales, 2 * self.max_abs, means + MEAN_OFFSETS.start) - 1
+            self.filled[chosen] = True
         return self.rows[keys]
 
 
@@ -236,9 +243,13 @@ def latent_code_lengths(model: ContextModel, grids: list[np.ndarray], ranges: li
         centres, scale_indices, offsets = (table.reshape(-1) for table in _grid_tables(model, level, grids, ranges[level]))
         symbols = grid.reshape(-1).astype(np.int64) - centres + symbol_count
         keys, inverse = np.unique(scale_indices * len(MEAN_OFFSETS) + offsets - MEAN_OFFSETS.start, return_inverse=True)
-        bits = np.stack([symbol_bits(int(key) // len(MEAN_OFFSETS), symbol_count,
-                                     int(key) % len(MEAN_OFFSETS) + MEAN_OFFSETS.start) for key in keys])
-        lengths.append(float(bits[inverse, symbols].sum()))
+        total = 0.0
+        for start in range(0, len(keys), TABLES_AT_ONCE):  # the tables in use, a bounded batch at a time
+            scales, means = np.divmod(keys[start:start + TABLES_AT_ONCE], len(MEAN_OFFSETS))
+            bits = PRECISION - np.log2(frequency_tables(scales, symbol_count, means + MEAN_OFFSETS.start))
+            chosen = (inverse >= start) & (inverse < start + TABLES_AT_ONCE)
+            total += float(bits[inverse[chosen] - start, symbols[chosen]].sum())
+        lengths.append(total)
     return lengths
 
 

@@ -1,4 +1,6 @@
-"""The model registry: stable integer ids (written in bitstreams) -> config class and network class.
+"""The model registry: stable integer ids (written in bitstreams) -> config class, normative (NumPy)
+network and trainable (PyTorch) twin. A new family is a folder here (``network.py``: config and
+normative forward; ``trainable.py``: the twin the encoder fits) and one line below.
 
 Ids never change once released; a new architecture takes a new id. ``learning_rate`` is each
 family's starting Adam rate for the fit (decayed 100× over it), chosen from the papers' settings
@@ -7,18 +9,19 @@ and short fits on Kodak crops.
 
 from __future__ import annotations
 
+import importlib
 from dataclasses import dataclass
 from enum import IntEnum
 
-from .base import CoordinateNetwork, Grid, ModelConfig
-from .gauss import Gauss, GaussConfig
-from .latent import LatentConfig, LatentImage
-from .mfn import GaborMfnConfig, Mfn, MfnConfig
-from .relu_pe import ReluPe, ReluPeConfig
-from .sine import Finer, FinerConfig, Siren, SirenConfig
-from .sl2a import Sl2a, Sl2aConfig
-from .staf import Staf, StafConfig
-from .wire import Wire, WireConfig
+from .base import ModelConfig, Network, Parameters
+from .gauss import GaussConfig, GaussNetwork
+from .latent import LatentConfig, LatentNetwork
+from .mfn import GaborMfnConfig, MfnConfig, MfnNetwork
+from .relu_pe import ReluPeConfig, ReluPeNetwork
+from .sine import FinerConfig, FinerNetwork, SirenConfig, SirenNetwork
+from .sl2a import Sl2aConfig, Sl2aNetwork
+from .staf import StafConfig, StafNetwork
+from .wire import WireConfig, WireNetwork
 
 
 class ModelId(IntEnum):
@@ -39,25 +42,31 @@ class ModelEntry:
     id: ModelId
     name: str
     config_class: type[ModelConfig]
-    network_class: type[CoordinateNetwork]
+    network_class: type[Network]  # the normative forward, in NumPy (what decoders run)
+    trainable: str  # the PyTorch twin the encoder fits: a class of the family's ``trainable`` module
     learning_rate: float
     summary: str
     weight_only: bool = True  # the whole signal is in the network's weights (the paper's INRs)
 
+    def trainable_class(self) -> type:
+        """The trainable twin's class (importing it loads PyTorch: only the encoder calls this)."""
+        family = self.config_class.__module__.rsplit(".", 1)[0]
+        return getattr(importlib.import_module(f"{family}.trainable"), self.trainable)
+
 
 REGISTRY: dict[str, ModelEntry] = {entry.name: entry for entry in (
-    ModelEntry(ModelId.SL2A, "sl2a", Sl2aConfig, Sl2a, 1e-2,
+    ModelEntry(ModelId.SL2A, "sl2a", Sl2aConfig, Sl2aNetwork, "Sl2a", 1e-2,
                "SL²A-INR: Chebyshev learnable activations + modulated ReLU MLP (default)"),
-    ModelEntry(ModelId.SIREN, "siren", SirenConfig, Siren, 1e-3, "SIREN, sin(30·z): the network COIN codes"),
-    ModelEntry(ModelId.FINER, "finer", FinerConfig, Finer, 1e-3, "FINER, sin(30·(|z|+1)·z)"),
-    ModelEntry(ModelId.WIRE, "wire", WireConfig, Wire, 5e-3, "WIRE, complex Gabor wavelets"),
-    ModelEntry(ModelId.GAUSS, "gauss", GaussConfig, Gauss, 5e-3, "Gaussian activations exp(−(10·z)²)"),
-    ModelEntry(ModelId.RELU_PE, "relu_pe", ReluPeConfig, ReluPe, 5e-3, "ReLU MLP on a positional encoding"),
-    ModelEntry(ModelId.STAF, "staf", StafConfig, Staf, 1e-3, "STAF, trainable sums of sinusoids"),
-    ModelEntry(ModelId.MFN, "mfn", MfnConfig, Mfn, 1e-2, "multiplicative filter network, Fourier filters"),
-    ModelEntry(ModelId.MFN_GABOR, "mfn_gabor", GaborMfnConfig, Mfn, 1e-2,
+    ModelEntry(ModelId.SIREN, "siren", SirenConfig, SirenNetwork, "Siren", 1e-3, "SIREN, sin(30·z): the network COIN codes"),
+    ModelEntry(ModelId.FINER, "finer", FinerConfig, FinerNetwork, "Finer", 1e-3, "FINER, sin(30·(|z|+1)·z)"),
+    ModelEntry(ModelId.WIRE, "wire", WireConfig, WireNetwork, "Wire", 5e-3, "WIRE, complex Gabor wavelets"),
+    ModelEntry(ModelId.GAUSS, "gauss", GaussConfig, GaussNetwork, "Gauss", 5e-3, "Gaussian activations exp(−(10·z)²)"),
+    ModelEntry(ModelId.RELU_PE, "relu_pe", ReluPeConfig, ReluPeNetwork, "ReluPe", 5e-3, "ReLU MLP on a positional encoding"),
+    ModelEntry(ModelId.STAF, "staf", StafConfig, StafNetwork, "Staf", 1e-3, "STAF, trainable sums of sinusoids"),
+    ModelEntry(ModelId.MFN, "mfn", MfnConfig, MfnNetwork, "Mfn", 1e-2, "multiplicative filter network, Fourier filters"),
+    ModelEntry(ModelId.MFN_GABOR, "mfn_gabor", GaborMfnConfig, MfnNetwork, "Mfn", 1e-2,
                "multiplicative filter network, Gabor filters"),
-    ModelEntry(ModelId.LATENT, "latent", LatentConfig, LatentImage, 1e-2,
+    ModelEntry(ModelId.LATENT, "latent", LatentConfig, LatentNetwork, "LatentImage", 1e-2,
                "entropy-coded latent grids and a small synthesis network", weight_only=False),
 )}
 MODEL_NAMES = tuple(REGISTRY)
@@ -71,16 +80,28 @@ def entry_for_id(model_id: int) -> ModelEntry:
     raise KeyError(model_id)
 
 
-def build_model(config: ModelConfig) -> CoordinateNetwork:
-    """A freshly initialised network for ``config`` (its class picks the architecture)."""
+def entry_for_config(config: ModelConfig) -> ModelEntry:
     for entry in REGISTRY.values():
         if type(config) is entry.config_class:
-            return entry.network_class(config)
+            return entry
     raise KeyError(type(config).__name__)
 
 
-__all__ = ["CoordinateNetwork", "Grid", "ModelConfig", "ModelEntry", "ModelId", "MODEL_NAMES", "WEIGHT_ONLY_MODELS",
-           "REGISTRY", "build_model", "entry_for_id",
-           "Sl2a", "Sl2aConfig", "Siren", "SirenConfig", "Finer", "FinerConfig", "Wire", "WireConfig",
-           "Gauss", "GaussConfig", "ReluPe", "ReluPeConfig", "Staf", "StafConfig", "Mfn", "MfnConfig",
-           "GaborMfnConfig", "LatentConfig", "LatentImage"]
+def build_network(config: ModelConfig, parameters: Parameters, latents: list | None = None) -> Network:
+    """The normative (NumPy) network of ``config`` with decoded ``parameters`` (and latent grids, for
+    models that have them): what decoders render."""
+    entry = entry_for_config(config)
+    if latents is not None:
+        return entry.network_class(config, parameters, latents)
+    return entry.network_class(config, parameters)
+
+
+def build_model(config: ModelConfig):
+    """A freshly initialised trainable (PyTorch) network for ``config``: the encoder's."""
+    return entry_for_config(config).trainable_class()(config)
+
+
+__all__ = ["ModelConfig", "ModelEntry", "ModelId", "MODEL_NAMES", "Network", "Parameters", "WEIGHT_ONLY_MODELS",
+           "REGISTRY", "build_model", "build_network", "entry_for_config", "entry_for_id",
+           "Sl2aConfig", "SirenConfig", "FinerConfig", "WireConfig", "GaussConfig", "ReluPeConfig", "StafConfig",
+           "MfnConfig", "GaborMfnConfig", "LatentConfig"]

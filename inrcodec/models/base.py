@@ -1,17 +1,20 @@
-"""What every coordinate network in the codec shares: the grid it is evaluated on and its interface.
+"""What every coordinate network in the codec shares, on the decoder's side: its config (the single
+source of truth for its shape, written to the header), the arithmetic of evaluating it, the layout of
+its weights, and ``Network``, the normative forward pass in NumPy float32 that decoders run.
 
-A model maps coordinates in [-1, 1]^d to signal values. It is always evaluated through a ``Grid``:
-a full Cartesian grid (fitting, decoding in tiles) or a set of points picked from one (mini-batches).
-Models whose first layer is separable across axes (SL²A) use the grid to evaluate that layer once
-per distinct coordinate per axis instead of once per point.
+A model maps coordinates in [-1, 1]^d to signal values. It is evaluated on a Cartesian grid (given
+by its axes: decoding in tiles) or on scattered points (shapes' fine samples, scenes' ray samples).
+Models whose first layer is separable across axes (SL²A, the latent grids) use the grid to evaluate
+that layer once per distinct coordinate per axis instead of once per point. The encoder trains a
+PyTorch twin of each network (``trainable.py`` in each family's folder) whose parameters have the
+names and shapes ``ModelConfig.parameter_shapes`` lists; the tests hold the two forwards together.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, fields
 
-import torch
-from torch import nn
+import numpy as np
 
 from ..errors import LimitError
 
@@ -49,35 +52,6 @@ class Ops:
 
 
 @dataclass(frozen=True)
-class Grid:
-    """Coordinates ``axes[i]`` (shape ``(n_i,)``) of a Cartesian grid, optionally a subset of its points.
-
-    Without ``index`` the grid stands for all ``n_0 × … × n_{d-1}`` points and a model returns
-    ``(n_0, …, n_{d-1}, out)``. With ``index`` (long, ``(N, d)``; column i indexes ``axes[i]``) it
-    stands for those N points only and a model returns ``(N, out)``.
-    """
-
-    axes: tuple[torch.Tensor, ...]
-    index: torch.Tensor | None = None
-
-    @property
-    def shape(self) -> tuple[int, ...]:
-        return tuple(int(a.shape[0]) for a in self.axes)
-
-    def points(self) -> torch.Tensor:
-        """The grid's points as a ``(N, d)`` tensor, in row-major order when there is no index."""
-        if self.index is not None:
-            return torch.stack([axis[self.index[:, i]] for i, axis in enumerate(self.axes)], dim=-1)
-        mesh = torch.meshgrid(*self.axes, indexing="ij")
-        return torch.stack(mesh, dim=-1).reshape(-1, len(self.axes))
-
-    def output_shape(self, out_features: int) -> tuple[int, ...]:
-        if self.index is not None:
-            return (int(self.index.shape[0]), out_features)
-        return (*self.shape, out_features)
-
-
-@dataclass(frozen=True)
 class ModelConfig:
     """Base of the frozen per-architecture configs: the single source of truth for a model's shape.
 
@@ -87,8 +61,17 @@ class ModelConfig:
     in_features: int
     out_features: int
 
-    def parameter_count(self) -> int:
+    def parameter_shapes(self) -> list[tuple[str, tuple[int, ...]]]:
+        """Every weight tensor's name and shape, in the bitstream's order (that of the trainable
+        twin's ``named_parameters()``)."""
         raise NotImplementedError
+
+    def parameter_count(self) -> int:
+        return sum(int(np.prod(shape)) for _, shape in self.parameter_shapes())
+
+    def banded_parameters(self) -> dict[str, int]:
+        """Parameters whose last axis is a frequency/degree axis, coded in bands: name -> length."""
+        return {}
 
     def point_ops(self) -> Ops:
         """The arithmetic of evaluating the network at one point."""
@@ -138,19 +121,54 @@ class ModelConfig:
             raise LimitError(f"model has {count} parameters, more than the limit {max_parameters}")
 
 
-class CoordinateNetwork(nn.Module):
-    """Base class: ``model(grid)`` evaluates the network on a ``Grid``."""
 
-    config: ModelConfig
 
-    def forward(self, grid: Grid) -> torch.Tensor:
-        out = self.forward_points(grid.points())
-        return out.reshape(grid.output_shape(self.config.out_features))
+Parameters = dict[str, np.ndarray]  # float32 weights by name (``ModelConfig.parameter_shapes``)
 
-    def forward_points(self, coords: torch.Tensor) -> torch.Tensor:
-        """Evaluate at ``(N, in_features)`` coordinates; returns ``(N, out_features)``."""
+
+class Network:
+    """The normative forward pass of a decoded network, in NumPy float32: ``on_grid`` evaluates it on
+    every point of a Cartesian grid, ``on_points`` at scattered points. Subclasses implement
+    ``on_points``, and ``on_grid`` where a separable first layer makes the grid cheaper."""
+
+    def __init__(self, config: ModelConfig, parameters: Parameters):
+        self.config, self.parameters = config, parameters
+
+    def on_grid(self, axes: tuple[np.ndarray, ...]) -> np.ndarray:
+        """Axes ``(n_i,)`` -> ``(n_0, …, n_{d-1}, out_features)``."""
+        mesh = np.meshgrid(*axes, indexing="ij")
+        points = np.stack(mesh, axis=-1).reshape(-1, len(axes))
+        return self.on_points(points).reshape(*(len(axis) for axis in axes), self.config.out_features)
+
+    def at_indices(self, axes: tuple[np.ndarray, ...], index: np.ndarray) -> np.ndarray:
+        """At the points of the grid ``axes`` that ``index`` ``(N, d)`` picks (column i indexes
+        ``axes[i]``) -> ``(N, out_features)``: a shape's samples near its surface."""
+        return self.on_points(np.stack([axis[index[:, i]] for i, axis in enumerate(axes)], axis=-1))
+
+    def on_points(self, points: np.ndarray) -> np.ndarray:
+        """``(N, in_features)`` -> ``(N, out_features)``."""
         raise NotImplementedError
 
-    def banded_parameters(self) -> dict[str, int]:
-        """Parameters whose last axis is a frequency/degree axis, coded in bands: name -> length."""
-        return {}
+
+def linear(x: np.ndarray, parameters: Parameters, name: str) -> np.ndarray:
+    """``x Wᵀ + b`` of the layer ``name`` (``name.weight``, and ``name.bias`` when it has one)."""
+    out = x @ parameters[f"{name}.weight"].T
+    bias = parameters.get(f"{name}.bias")
+    return out if bias is None else out + bias
+
+
+def layer_norm(x: np.ndarray, weight: np.ndarray, bias: np.ndarray, eps: float = 1e-5) -> np.ndarray:
+    """LayerNorm over the last axis (biased variance, as ``torch.nn.LayerNorm``)."""
+    mean = x.mean(axis=-1, keepdims=True)
+    centred = x - mean
+    variance = (centred * centred).mean(axis=-1, keepdims=True)
+    return centred / np.sqrt(variance + np.float32(eps)) * weight + bias
+
+
+def relu(x: np.ndarray) -> np.ndarray:
+    return np.maximum(x, np.float32(0))
+
+
+def linear_shapes(name: str, in_features: int, out_features: int, bias: bool = True) -> list:
+    """``parameter_shapes`` entries of a linear layer (``torch.nn.Linear``'s names and order)."""
+    return [(f"{name}.weight", (out_features, in_features))] + ([(f"{name}.bias", (out_features,))] if bias else [])

@@ -3,17 +3,17 @@
 Every parameter tensor is a group, except the Chebyshev coefficients, which are split along the
 degree axis into bands k ∈ [0,4), [4,8), [8,16), … : their magnitudes fall with degree like DCT
 coefficients, so each band gets its own step and scale (DESIGN §3). The order of groups is the
-order of ``model.named_parameters()`` and is part of the bitstream format.
+order of ``ModelConfig.parameter_shapes()`` and is part of the bitstream format.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
-import torch
 
-from ..models import CoordinateNetwork
+from ..models import ModelConfig, Parameters
 
 FIRST_BAND = 4  # degrees 0..3 (the smooth part) share one band; bands double from there
 
@@ -29,7 +29,8 @@ class WeightGroup:
             return self.parameter
         return f"{self.parameter}[k={self.band[0]}..{self.band[1] - 1}]"
 
-    def select(self, tensor: torch.Tensor) -> torch.Tensor:
+    def select(self, tensor):
+        """The group's part of its parameter (an array or a tensor)."""
         return tensor if self.band is None else tensor[..., self.band[0]:self.band[1]]
 
 
@@ -45,10 +46,10 @@ def degree_bands(length: int) -> list[tuple[int, int]]:
     return bands
 
 
-def weight_groups(model: CoordinateNetwork) -> list[WeightGroup]:
-    banded = model.banded_parameters()
+def weight_groups(config: ModelConfig) -> list[WeightGroup]:
+    banded = config.banded_parameters()
     groups = []
-    for name, _ in model.named_parameters():
+    for name, _ in config.parameter_shapes():
         if name in banded:
             groups.extend(WeightGroup(name, band) for band in degree_bands(banded[name]))
         else:
@@ -56,21 +57,29 @@ def weight_groups(model: CoordinateNetwork) -> list[WeightGroup]:
     return groups
 
 
-def group_values(parameters: dict[str, torch.Tensor], group: WeightGroup) -> torch.Tensor:
+def group_values(parameters: dict, group: WeightGroup):
     """The group's weights as a flat tensor (differentiable: used in the rate term)."""
     return group.select(parameters[group.parameter]).reshape(-1)
 
 
-def group_sizes(model: CoordinateNetwork) -> list[int]:
-    parameters = dict(model.named_parameters())
-    return [group.select(parameters[group.parameter]).numel() for group in weight_groups(model)]
+def group_sizes(config: ModelConfig) -> list[int]:
+    """Weights in each group, from the config alone (nothing is allocated: a header may declare any size)."""
+    shapes = dict(config.parameter_shapes())
+    sizes = []
+    for group in weight_groups(config):
+        shape = shapes[group.parameter]
+        if group.band is not None:
+            shape = (*shape[:-1], group.band[1] - group.band[0])
+        sizes.append(math.prod(shape))
+    return sizes
 
 
-@torch.no_grad()
-def dequantize_into(model: CoordinateNetwork, integers: list[np.ndarray], steps: list[float]) -> None:
-    """Set every weight of ``model`` to ``integer × step`` of its group (the decoder's last step)."""
-    parameters = dict(model.named_parameters())
-    for group, values, step in zip(weight_groups(model), integers, steps):
+def dequantize(config: ModelConfig, integers: list[np.ndarray], steps: list[float]) -> Parameters:
+    """Every weight as ``float32(integer) × float32(step)`` of its group, as float32 arrays by
+    parameter name (the decoder's last step before rendering)."""
+    shapes = dict(config.parameter_shapes())
+    parameters = {name: np.empty(shape, dtype=np.float32) for name, shape in shapes.items()}
+    for group, values, step in zip(weight_groups(config), integers, steps):
         target = group.select(parameters[group.parameter])
-        decoded = torch.from_numpy(values.astype(np.float32) * np.float32(step))
-        target.copy_(decoded.reshape(target.shape))
+        target[...] = (values.astype(np.float32) * np.float32(step)).reshape(target.shape)
+    return parameters

@@ -23,7 +23,7 @@ from torch.func import functional_call
 from ..bitstream import GroupHeader
 from ..entropy import MAX_ABS_LIMIT
 from ..fit import Schedule, optimize, psnr_postfix
-from ..models import CoordinateNetwork, Grid
+from ..models.trainable_base import CoordinateNetwork, Grid
 from .groups import group_values, weight_groups
 from .rate import best_scale_index, laplace_bits
 from .tables import MAX_STEP_INDEX, MIN_STEP_INDEX, step_from_index, step_index_near
@@ -54,7 +54,7 @@ def search_steps(model: CoordinateNetwork, distortion: Callable[[CoordinateNetwo
 
     The model is left with its float weights; during the search it holds the quantized ones.
     """
-    groups = weight_groups(model)
+    groups = weight_groups(model.config)
     parameters = dict(model.named_parameters())
     original = [group_values(parameters, g).detach().clone() for g in groups]
     floors = [_smallest_allowed_index(v) for v in original]
@@ -98,7 +98,7 @@ def fine_tune(model: CoordinateNetwork, loss: Loss, step_indices: list[int], pix
               progress: bool, describe: Callable[[float], dict] = psnr_postfix) -> float:
     """Quantization-aware fine-tuning: noise for the first half of the steps, then straight-through
     rounding. Returns the last training MSE."""
-    groups = weight_groups(model)
+    groups = weight_groups(model.config)
     steps = {g: step_from_index(i) for g, i in zip(groups, step_indices)}
     noisy_steps = schedule.steps // 2
 
@@ -131,7 +131,7 @@ def quantize(model: CoordinateNetwork, step_indices: list[int]) -> tuple[list[Gr
     """Hard-round every group; returns the group headers and integers the bitstream stores."""
     parameters = dict(model.named_parameters())
     headers, integers = [], []
-    for group, index in zip(weight_groups(model), step_indices):
+    for group, index in zip(weight_groups(model.config), step_indices):
         values = group_values(parameters, group)
         index = max(index, _smallest_allowed_index(values))
         q = _integers(values, index)

@@ -1,19 +1,31 @@
-"""Signals the codec compresses, one registry entry per kind (keyed by the bitstream's kind byte):
-its header geometry, the networks that can code it, its fitting objective, its normative renderer
-and its metrics (``SignalType``). The encoder, decoder, bitstream and presets dispatch through
-``signal_type``; a new kind is a new entry, not a new pipeline.
+"""Signals the codec compresses, one folder per kind (keyed by the bitstream's kind byte): ``decode``
+(its header geometry, the networks it accepts, its normative renderer: NumPy), ``io`` (reading
+sources, writing decodes) and ``encode`` (presets, fitting objective, measures: PyTorch). The
+bitstream and decoder dispatch through ``signal_type``, the encoder through ``signal_encoding``; a
+new kind is a new folder and one line in each table, not a new pipeline.
 """
 
-from .base import GridObjective, SignalKind, SignalType, cell_centres, sample_grid
-from .image import IMAGE
-from .scene import SCENE
-from .volume import VOLUME
+from __future__ import annotations
+
+import importlib
+
+from .base import SignalKind, SignalType
+from .image.decode import IMAGE
+from .scene.decode import SCENE
+from .volume.decode import VOLUME
 
 SIGNAL_TYPES: dict[SignalKind, SignalType] = {entry.kind: entry for entry in (IMAGE, VOLUME, SCENE)}
 
 
 def signal_type(kind: SignalKind) -> SignalType:
+    """The decoder's side of a kind."""
     return SIGNAL_TYPES[kind]
 
 
-__all__ = ["GridObjective", "SIGNAL_TYPES", "SignalKind", "SignalType", "cell_centres", "sample_grid", "signal_type"]
+def signal_encoding(kind: SignalKind):
+    """The encoder's side of a kind (``encoding.SignalEncoding``; importing it loads PyTorch)."""
+    module = importlib.import_module(f"{__name__}.{signal_type(kind).name}.encode")
+    return getattr(module, f"{signal_type(kind).name.upper()}_ENCODING")
+
+
+__all__ = ["SIGNAL_TYPES", "SignalKind", "SignalType", "signal_encoding", "signal_type"]

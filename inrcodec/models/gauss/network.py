@@ -5,11 +5,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import torch
+import numpy as np
 
-from .base import Ops
-from .mlp import ActivationMlp, MlpConfig
-
+from ..base import Ops
+from ..mlp.network import MlpConfig, MlpNetwork
 
 @dataclass(frozen=True)
 class GaussConfig(MlpConfig):
@@ -22,6 +21,11 @@ class GaussConfig(MlpConfig):
         return {**super().limits(), "scale": (1e-3, 1e4)}
 
 
-class Gauss(ActivationMlp):
-    def activate(self, z: torch.Tensor, index: int) -> torch.Tensor:
-        return torch.exp(-(self.config.scale * z) ** 2)
+class GaussNetwork(MlpNetwork):
+    config: GaussConfig
+
+    def activate(self, z, index):
+        return np.exp(-(np.float32(self.config.scale) * z) ** 2)
+
+
+__all__ = ["GaussConfig", "GaussNetwork"]

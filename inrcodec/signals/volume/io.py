@@ -11,13 +11,16 @@ from __future__ import annotations
 
 import functools
 import os
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable
 
 import numpy as np
 
-from .errors import InputError, LimitError
-from .signals.base import cell_centres
-from .signals.volume import DEFAULT_MESH_SIDE, MAX_VOLUME_SIDE, Volume, VolumeGeometry, VolumeSignal
+from ...errors import InputError, LimitError
+from ...render import cell_centres
+from ..base import SignalKind
+from .decode import DEFAULT_MESH_SIDE, MAX_VOLUME_SIDE, Volume, VolumeGeometry
 
 MESH_SUFFIXES = (".ply", ".obj", ".off", ".stl")
 GRID_SUFFIXES = (".npy",)
@@ -26,6 +29,33 @@ NORMALIZED_SIDE = 1.8  # the longest side of a mesh's bounding box in the networ
 MAX_FACES = 1 << 24
 MAX_GRID_SAMPLES = 1 << 30  # 1024³
 COARSE_DISTANCE_NODES = 33  # per axis of the grid that bounds mesh distances from below (0.25 s on the armadillo)
+
+
+@dataclass(frozen=True)
+class VolumeSignal:
+    """A shape to code: its geometry and, in normalized coordinates, an inside test and a way to
+    draw points on (or next to) its surface. ``voxel`` is the spacing of the source's own grid in
+    normalized units (0 for meshes), below which training points are not spread; ``distance`` is
+    the unsigned distance to the surface where the source defines one exactly (meshes): exact up to
+    its argument ``within``, ``within`` beyond."""
+
+    geometry: VolumeGeometry
+    inside: Callable[[np.ndarray], np.ndarray]  # (N, 3) float64 -> (N,) bool
+    surface_points: Callable[[int, np.random.Generator], np.ndarray]  # count, rng -> (count, 3)
+    voxel: float = 0.0
+    distance: Callable[..., np.ndarray] | None = None  # (N, 3) float64, within -> (N,) float64, ≤ within
+    kind = SignalKind.VOLUME
+
+    def occupancy(self, sides: tuple[int, int, int]) -> np.ndarray:
+        """The inside test at the cell centres of a grid of ``sides``, as a bool array."""
+        axes = [cell_centres(n, np.float64) for n in sides]
+        out = np.empty(sides, dtype=bool)
+        y, z = np.meshgrid(axes[1], axes[2], indexing="ij")
+        points = np.stack([np.zeros(y.size), y.ravel(), z.ravel()], axis=1)
+        for i, x in enumerate(axes[0]):  # one slab at a time: bounded memory at any size
+            points[:, 0] = x
+            out[i] = self.inside(points).reshape(sides[1], sides[2])
+        return out
 
 
 def is_shape_path(path: str | os.PathLike) -> bool:
@@ -194,7 +224,7 @@ def grid_signal(grid: np.ndarray) -> VolumeSignal:
         boundary[tuple(low)] |= differs
         boundary[tuple(high)] |= differs
     cells = np.argwhere(boundary)
-    centres = [cell_centres(n).double().numpy() for n in sides]
+    centres = [cell_centres(n).astype(np.float64) for n in sides]
     voxel = 2 / max(sides)
 
     def inside(points: np.ndarray) -> np.ndarray:

@@ -1,11 +1,12 @@
-"""Scenes: a radiance field (position -> density and colour) coded like any other network, rendered
-by volume rendering of camera rays composited on white, at any pose and resolution.
+"""Scenes as the decoder sees them: a radiance field (position -> density and colour) coded like any
+other network, rendered by volume rendering of camera rays composited on white, at any pose and
+resolution.
 
 The network sees positions normalized to [-1, 1]³ over the box the header records (``source =
 centre + half · u``, per axis). An occupancy grid over that box — the training views' visual hull —
 travels beside the weights (zstd-packed bits): samples in its empty cells have no density and are
 never evaluated, which is what makes training and rendering affordable on a CPU (DESIGN §6). Reading
-scene folders, cameras and carving the hull live in ``inrcodec.scenes``.
+scene folders, cameras and carving the hull live in ``io``; training in ``encode``.
 """
 
 from __future__ import annotations
@@ -15,16 +16,13 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-import torch
 
-from ..errors import BitstreamError, InputError, LimitError
-from ..fit import psnr_from_mse, psnr_postfix
-from ..models import CoordinateNetwork, ModelConfig
-from ..models.base import Ops
-from ..presets import SCENE_PRESETS, scene_config
-from ..render import ACTIVATION_BUDGET_BYTES, FLOAT_BYTES, DecodeLimits, RenderPlan
-from .base import SignalKind, SignalType
-from .volume import point_grid
+from ...errors import BitstreamError, InputError, LimitError
+from ...models import ModelConfig, Network
+from ...models.base import Ops
+from ...render import ACTIVATION_BUDGET_BYTES, FLOAT_BYTES, DecodeLimits, RenderPlan
+from ..base import SignalKind, SignalType
+from ..image.decode import output_size
 
 MAX_VIEW_SIDE = 8192
 MAX_GRID_SIDE = 256  # occupancy cells per axis
@@ -120,27 +118,6 @@ class Views:
         return Views(self.poses, width, height, self.focal * width / self.width)
 
 
-@dataclass(frozen=True)
-class SceneSignal:
-    """A scene to code: training views (RGB composited on white, in [0, 1]), the box and occupancy
-    grid carved from them, and the held-out views the encoder reports on (possibly none)."""
-
-    geometry: SceneGeometry
-    occupancy: np.ndarray  # (G, G, G) bool over the box, x first
-    views: Views
-    images: np.ndarray  # (N, H, W, 3) float32
-    held_out: Views | None = None
-    held_out_images: np.ndarray | None = None
-    kind = SignalKind.SCENE
-
-
-def pack_occupancy(occupancy: np.ndarray) -> bytes:
-    """The occupancy grid as the bitstream carries it: bits in C order, zstd-compressed."""
-    import zstandard
-
-    return zstandard.ZstdCompressor(level=19).compress(np.packbits(occupancy.reshape(-1)).tobytes())
-
-
 def unpack_occupancy(data: bytes, side: int) -> np.ndarray:
     """Inverse of ``pack_occupancy``; refuses data that does not decompress to exactly the grid."""
     import zstandard
@@ -157,101 +134,49 @@ def unpack_occupancy(data: bytes, side: int) -> np.ndarray:
 
 
 class RayMarcher:
-    """The normative scene renderer, shared by training and decoding: ``samples_per_ray`` points per
-    ray at the centres of equal segments of [near, far] (training jitters them within their
-    segment); points outside the box or in empty cells have no density; the others go through the
-    network, whose outputs are density (softplus of the first) and colour (sigmoid of the rest);
-    alpha compositing front to back on a white background."""
+    """The normative scene renderer (FORMAT.md, *Scenes*): ``samples_per_ray`` points per ray at the
+    centres of equal segments of [near, far]; points outside the box or in empty cells have no
+    density; the others go through the network, whose outputs are density (softplus of the first)
+    and colour (sigmoid of the rest); alpha compositing front to back on a white background. The
+    encoder trains through a PyTorch twin of it (``encode.TrainingRayMarcher``, with jittered samples)."""
 
-    def __init__(self, geometry: SceneGeometry, occupancy: torch.Tensor):
+    def __init__(self, geometry: SceneGeometry, occupancy: np.ndarray):
         self.geometry, self.occupancy = geometry, occupancy
-        device = occupancy.device
-        self.centre = torch.tensor(geometry.centre, dtype=torch.float32, device=device)
-        self.halves = torch.tensor(geometry.halves, dtype=torch.float32, device=device)
-        self.segments = (torch.arange(geometry.samples_per_ray, dtype=torch.float32, device=device) + 0.5)
+        self.centre = geometry.centre.astype(np.float32)
+        self.halves = geometry.halves.astype(np.float32)
+        self.segments = np.arange(geometry.samples_per_ray, dtype=np.float32) + np.float32(0.5)
 
-    def points(self, origins: torch.Tensor, directions: torch.Tensor, generator: torch.Generator | None = None):
+    def points(self, origins: np.ndarray, directions: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Sample positions ``(R, S, 3)`` in [-1, 1]³ box coordinates and which of them to evaluate."""
-        offsets = self.segments.expand(len(origins), -1)
-        if generator is not None:
-            offsets = offsets + torch.rand(offsets.shape, generator=generator, device=offsets.device) - 0.5
-        depths = self.geometry.near + offsets * self.geometry.step
-        positions = (origins[:, None] + depths[..., None] * directions[:, None] - self.centre) / self.halves
+        depths = np.float32(self.geometry.near) + self.segments * np.float32(self.geometry.step)
+        positions = (origins[:, None] + depths[None, :, None] * directions[:, None] - self.centre) / self.halves
         side = self.geometry.grid_side
-        cells = ((positions + 1) / 2 * side).floor().long()
-        inside = ((cells >= 0) & (cells < side)).all(dim=-1)
-        cells = cells.clamp(0, side - 1)
+        with np.errstate(invalid="ignore"):
+            cells = np.floor((positions + 1) / 2 * side)
+            inside = ((cells >= 0) & (cells < side)).all(axis=-1)
+        cells = np.clip(np.nan_to_num(cells), 0, side - 1).astype(np.int64)
         active = inside & self.occupancy[cells[..., 0], cells[..., 1], cells[..., 2]]
         return positions, active
 
-    def composite(self, network: CoordinateNetwork, positions: torch.Tensor, active: torch.Tensor) -> torch.Tensor:
-        """Colours ``(R, 3)`` of rays whose samples are ``positions`` (evaluated where ``active``)."""
+    def composite(self, network: Network, positions: np.ndarray, active: np.ndarray) -> np.ndarray:
+        """Colours ``(R, 3)`` of rays whose samples are ``positions`` (evaluated where ``active``), in
+        tiles of bounded activation memory whatever the network's width."""
         rays, samples = active.shape
-        density = positions.new_zeros(rays, samples)
-        colour = positions.new_zeros(rays, samples, 3)
-        if active.any():
-            points = positions[active]
-            if torch.is_grad_enabled():  # training: one batch
-                outputs = network(point_grid(points))
-            else:  # rendering: tiles of bounded activation memory, whatever the network's width
-                tile = max(1, ACTIVATION_BUDGET_BYTES // (network.config.floats_per_point() * FLOAT_BYTES))
-                outputs = torch.cat([network(point_grid(part)) for part in points.split(tile)])
-            density = density.index_put((active,), torch.nn.functional.softplus(outputs[:, 0]))
-            colour = colour.index_put((active,), torch.sigmoid(outputs[:, 1:4]))
-        optical = density * self.geometry.step
-        alpha = 1 - torch.exp(-optical)
-        transmittance = torch.exp(-(torch.cumsum(optical, dim=1) - optical))
+        density = np.zeros((rays, samples), dtype=np.float32)
+        colour = np.zeros((rays, samples, 3), dtype=np.float32)
+        points = positions[active]
+        if len(points):
+            tile = max(1, ACTIVATION_BUDGET_BYTES // (network.config.floats_per_point() * FLOAT_BYTES))
+            outputs = np.concatenate([network.on_points(points[start:start + tile])
+                                      for start in range(0, len(points), tile)])
+            with np.errstate(over="ignore"):
+                density[active] = np.logaddexp(np.float32(0), outputs[:, 0])  # softplus
+                colour[active] = 1 / (1 + np.exp(-outputs[:, 1:4]))  # sigmoid
+        optical = density * np.float32(self.geometry.step)
+        alpha = 1 - np.exp(-optical)
+        transmittance = np.exp(-(np.cumsum(optical, axis=1) - optical))
         weights = alpha * transmittance
-        return (weights[..., None] * colour).sum(dim=1) + (1 - weights.sum(dim=1, keepdim=True))
-
-    def render(self, network: CoordinateNetwork, origins: torch.Tensor, directions: torch.Tensor,
-               generator: torch.Generator | None = None) -> torch.Tensor:
-        return self.composite(network, *self.points(origins, directions, generator))
-
-
-class RayObjective:
-    """Mean squared error of rendered training rays against their pixels, on random batches of the
-    rays that cross the occupancy grid (the others are white by construction and cost nothing)."""
-
-    BATCH_RAYS = 512  # many small steps beat few large ones here: 28.9 dB in 300 s at 512 rays
-    EVALUATION_RAYS = 4096
-    samples = 8192  # the rate term's unit: λ is MSE per kilobyte
-
-    def __init__(self, signal: SceneSignal, generator: torch.Generator):
-        device = generator.device
-        self.generator = generator
-        self.marcher = RayMarcher(signal.geometry, torch.from_numpy(signal.occupancy).to(device))
-        origins, directions, colours = [], [], []
-        for index in range(len(signal.views.poses)):
-            o, d = signal.views.rays(index)
-            origins.append(o), directions.append(d), colours.append(signal.images[index].reshape(-1, 3))
-        origins, directions = (torch.from_numpy(np.concatenate(a)).float().to(device) for a in (origins, directions))
-        colours = torch.from_numpy(np.concatenate(colours)).float().to(device)
-        chunk = rays_per_chunk(signal.geometry)
-        hits = torch.cat([self.marcher.points(o, d)[1].any(dim=1)
-                          for o, d in zip(origins.split(chunk), directions.split(chunk))])
-        self.origins, self.directions, self.colours = origins[hits], directions[hits], colours[hits]
-        if not len(self.colours):
-            raise InputError("no training ray crosses the scene's occupied space: nothing to code")
-        self.evaluation = torch.randperm(len(self.colours), generator=generator, device=device)[:self.EVALUATION_RAYS]
-
-    def loss(self, model: CoordinateNetwork) -> torch.Tensor:
-        picks = torch.randint(0, len(self.colours), (self.BATCH_RAYS,), generator=self.generator,
-                              device=self.generator.device)
-        rendered = self.marcher.render(model, self.origins[picks], self.directions[picks], self.generator)
-        return torch.mean((rendered - self.colours[picks]) ** 2)
-
-    describe = staticmethod(psnr_postfix)
-
-    @torch.no_grad()
-    def distortion(self, model: CoordinateNetwork) -> float:
-        """MSE over a fixed set of training rays (those that cross occupied space)."""
-        chosen = self.evaluation
-        rendered = self.marcher.render(model, self.origins[chosen], self.directions[chosen])
-        return float(torch.mean((rendered - self.colours[chosen]) ** 2))
-
-    def fit_measure(self, model: CoordinateNetwork) -> dict:
-        return {"psnr": psnr_from_mse(self.distortion(model))}
+        return (weights[..., None] * colour).sum(axis=1) + (1 - weights.sum(axis=1, keepdims=True))
 
 
 @dataclass
@@ -259,7 +184,7 @@ class DecodedScene:
     """A decoded scene: its network, box and occupancy, rendering views on request at ``width`` ×
     ``height`` (the decode's size) by default."""
 
-    network: CoordinateNetwork
+    network: Network
     geometry: SceneGeometry
     occupancy: np.ndarray
     limits: DecodeLimits
@@ -281,13 +206,12 @@ class DecodedScene:
             raise InputError(f"camera_angle_x {camera_angle_x} is not an angle in (0, π)")
         return Views(poses, self.width, self.height, focal)
 
-    @torch.no_grad()
     def render(self, views: Views, progress=None) -> np.ndarray:
         """``(N, H, W, 3)`` uint8 renders of ``views``, one chunk of rays at a time; the work is
         checked against the limits once the occupancy grid says how many samples are evaluated."""
-        weight = next(self.network.parameters())
-        marcher = RayMarcher(self.geometry, torch.from_numpy(self.occupancy).to(weight.device))
-        point_ops = self.network.config.point_ops() + COMPOSITE_OPS
+        marcher = RayMarcher(self.geometry, self.occupancy)
+        config = self.network.config  # a ray sample has its own coordinate on every axis: a separable
+        point_ops = config.point_ops() + config.in_features * config.axis_ops() + COMPOSITE_OPS  # layer's too
         chunk = rays_per_chunk(self.geometry)
         rays = len(views.poses) * views.height * views.width
         if (rays * self.geometry.samples_per_ray * SAMPLE_TEST_OPS).macs > self.limits.max_macs:
@@ -299,7 +223,7 @@ class DecodedScene:
         out = np.empty((len(views.poses), views.height, views.width, 3), dtype=np.uint8)
         budget = self.limits.max_macs
         for index in range(len(views.poses)):
-            origins, directions = (torch.from_numpy(a).float().to(weight.device) for a in views.rays(index))
+            origins, directions = (a.astype(np.float32) for a in views.rays(index))
             flat = out[index].reshape(-1, 3)
             for start in range(0, len(origins), chunk):
                 rows = slice(start, start + chunk)
@@ -307,11 +231,11 @@ class DecodedScene:
                 if budget < 0:
                     raise self._over_budget(views)
                 positions, active = marcher.points(origins[rows], directions[rows])
-                budget -= int(active.sum()) * point_ops.macs
+                budget -= int(np.count_nonzero(active)) * point_ops.macs
                 if budget < 0:
                     raise self._over_budget(views)
                 colours = marcher.composite(self.network, positions, active)
-                flat[rows] = (colours.clamp(0, 1) * 255).round().to(torch.uint8).cpu().numpy()
+                flat[rows] = np.round(np.clip(colours, 0, 1) * 255).astype(np.uint8)
             if progress is not None:
                 progress(index + 1)
         return out
@@ -349,23 +273,14 @@ def orbit_poses(centre: np.ndarray, radius: float, height: float, count: int) ->
     return np.array(poses)
 
 
-def to_pixels(images: np.ndarray) -> np.ndarray:
-    """Float RGB in [0, 1] as the uint8 pixels renders are compared with."""
-    return (np.clip(images, 0, 1) * 255).round().astype(np.uint8)
-
-
 class SceneType(SignalType):
     """Scenes: 3-D networks with four outputs (density and colour) rendered along camera rays,
-    with the occupancy grid as side data; held-out views' PSNR and SSIM are the measure."""
+    with the occupancy grid as side data."""
 
     kind = SignalKind.SCENE
     name = "scene"
     geometry_class = SceneGeometry
-    default_model = "sl2a"
     carries_side_data = True
-
-    def default_steps(self, level: int) -> int:
-        return SCENE_PRESETS[level - 1].steps
 
     def sides(self, geometry: SceneGeometry) -> tuple[int, int]:
         return (geometry.height, geometry.width)
@@ -373,24 +288,10 @@ class SceneType(SignalType):
     def channels(self, geometry: SceneGeometry) -> int:
         return 4
 
-    def model_config(self, model: str, level: int, geometry: SceneGeometry) -> ModelConfig:
-        return scene_config(model, level)
-
-    def rate_weight(self, model: str, level: int) -> float:
-        return SCENE_PRESETS[level - 1].rate_weight
-
-    def objective(self, signal: SceneSignal, generator: torch.Generator, known=None) -> RayObjective:
-        if known is not None:
-            raise InputError("a mask of known samples applies to images only")
-        return RayObjective(signal, generator)
-
     def check_model(self, geometry: SceneGeometry, config: ModelConfig) -> None:
         if config.in_features != 3 or config.out_features != 4 or config.signal_shape() is not None:
             raise BitstreamError(f"corrupt bitstream: a {config.in_features}-D model with {config.out_features} "
                                  "outputs cannot render a scene")
-
-    def pack_side_data(self, signal: SceneSignal) -> bytes:
-        return pack_occupancy(signal.occupancy)
 
     def side_data(self, geometry: SceneGeometry, data: bytes) -> np.ndarray:
         return unpack_occupancy(data, geometry.grid_side)
@@ -398,7 +299,6 @@ class SceneType(SignalType):
     def output_shape(self, geometry: SceneGeometry, scale, size) -> tuple[int, int]:
         """Views of ``size`` = (width, height), or (N,) for N along the longer side, or ``scale``
         times the encoded views."""
-        from .image import output_size
 
         if size is not None and len(size) == 1:
             scale, size = size[0] / max(geometry.width, geometry.height), None
@@ -418,26 +318,10 @@ class SceneType(SignalType):
         return RenderPlan(shape, (chunk,), config.decode_ops() +
                           rays * geometry.samples_per_ray * SAMPLE_TEST_OPS, memory)
 
-    def render(self, network: CoordinateNetwork, geometry: SceneGeometry, plan: RenderPlan,
+    def render(self, network: Network, geometry: SceneGeometry, plan: RenderPlan,
                limits: DecodeLimits = DecodeLimits(), side_data=None) -> "DecodedScene":
         height, width = plan.shape
         return DecodedScene(network, geometry, side_data, limits, width, height)
-
-    def measure(self, signal: SceneSignal, decoded: "DecodedScene", known=None) -> dict:
-        """PSNR (mean over views) and SSIM of the held-out views, or of up to 10 training views when
-        none is held out (``measured_on`` says which)."""
-        from ..metrics import psnr, ssim
-
-        if signal.held_out is not None:
-            views, images, on = signal.held_out, signal.held_out_images, "held-out views"
-        else:
-            chosen = np.linspace(0, len(signal.images) - 1, min(10, len(signal.images))).round().astype(int)
-            views = Views(signal.views.poses[chosen], signal.views.width, signal.views.height, signal.views.focal)
-            images, on = signal.images[chosen], "training views"
-        rendered, truth = decoded.render(views), to_pixels(images)
-        return {"psnr": float(np.mean([psnr(t, r) for t, r in zip(truth, rendered)])),
-                "ssim": float(np.mean([ssim(t, r) for t, r in zip(truth, rendered)])),
-                "measured_on": on, "views": len(truth)}
 
 
 SCENE = SceneType()

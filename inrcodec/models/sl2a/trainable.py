@@ -1,63 +1,13 @@
-"""SL²A-INR (Heidari et al., ICCV 2025): one layer of learnable Chebyshev activations, then a ReLU
-MLP whose every layer is modulated by that layer's output.
-
-    ψ(x)_o = LayerNorm_o( Σ_i Σ_{k=0..D} a[i, o, k] · T_k(tanh x_i) )          (learnable activations)
-    z = ψ;  z = ReLU(W_l (z ⊙ ψ) + b_l) for each hidden layer;  y = W_out (z ⊙ ψ) + b_out   (fusion)
-
-``W_l`` is dense or low rank (``W = L·R``). Because the pre-LayerNorm sum is separable over the input
-axes, on a grid it is computed from one table per axis (``n_i × out``) and broadcast-added: the
-"grid fast path" (DESIGN §2), which removes the Chebyshev cost from the per-point work.
-"""
+"""The trainable (PyTorch) twin of SL²A-INR (``network.py``: the model, its config and its normative
+forward), with the authors' initialisation."""
 
 from __future__ import annotations
-
-from dataclasses import dataclass
 
 import torch
 from torch import nn
 
-from .base import CoordinateNetwork, Grid, ModelConfig, Ops
-
-
-@dataclass(frozen=True)
-class Sl2aConfig(ModelConfig):
-    """Shape of an SL²A network. ``rank == 0`` means dense hidden layers."""
-
-    width: int = 64
-    degree: int = 128
-    hidden_layers: int = 2
-    rank: int = 0
-
-    def parameter_count(self) -> int:
-        activation = self.in_features * self.width * (self.degree + 1) + 2 * self.width
-        if self.rank:
-            hidden = self.hidden_layers * (2 * self.width * self.rank + self.width)
-        else:
-            hidden = self.hidden_layers * (self.width * self.width + self.width)
-        return activation + hidden + self.width * self.out_features + self.out_features
-
-    def point_ops(self) -> Ops:
-        w = self.width
-        psi = Ops(elementwise=self.in_features * w + 3 * w)  # the per-axis terms added, LayerNorm
-        layer = Ops(2 * w * self.rank, elementwise=3 * w + self.rank) if self.rank else Ops(w * w, elementwise=3 * w)
-        output = Ops(w * self.out_features, elementwise=w + self.out_features)
-        return psi + self.hidden_layers * layer + output  # each layer: ⊙ψ, matmul output(s), ReLU
-
-    def axis_ops(self) -> Ops:
-        terms = self.degree + 1  # tanh, acos, k·acos t and its cos for each k, projected to width
-        return Ops(terms * self.width, elementwise=terms, transcendental=2 + terms)
-
-    def floats_per_point(self) -> int:
-        return 5 * self.width + self.rank + self.out_features  # sum, ψ, z, z⊙ψ, layer output
-
-    def limits(self) -> dict[str, tuple[int, int]]:
-        return {
-            **super().limits(),
-            "width": (1, 1024),
-            "degree": (0, 1024),
-            "hidden_layers": (0, 16),
-            "rank": (0, self.width),
-        }
+from ..trainable_base import CoordinateNetwork, Grid
+from .network import Sl2aConfig
 
 
 def chebyshev_basis(t: torch.Tensor, degree: int) -> torch.Tensor:
@@ -134,6 +84,3 @@ class Sl2a(CoordinateNetwork):
 
     def forward_points(self, coords: torch.Tensor) -> torch.Tensor:
         return self.fuse(self.activation.forward_points(coords))
-
-    def banded_parameters(self) -> dict[str, int]:
-        return {"activation.coefficients": self.config.degree + 1}

@@ -10,11 +10,10 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, replace
 
-import torch
+import numpy as np
 
-from .base import Ops
-from .mlp import ActivationMlp, MlpConfig
-
+from ..base import Ops, relu
+from ..mlp.network import MlpConfig, MlpNetwork
 
 @dataclass(frozen=True)
 class ReluPeConfig(MlpConfig):
@@ -37,11 +36,21 @@ class ReluPeConfig(MlpConfig):
         return replace(self, frequencies=max(1, round(math.log2(max(side, 2))) - 1))
 
 
-class ReluPe(ActivationMlp):
-    def encode(self, coords: torch.Tensor) -> torch.Tensor:
-        k = torch.arange(self.config.frequencies, device=coords.device, dtype=coords.dtype)
-        angles = (coords.unsqueeze(-1) * (math.pi * 2 ** k)).flatten(-2)
-        return torch.cat([coords, torch.sin(angles), torch.cos(angles)], dim=-1)
+def positional_encoding(points: np.ndarray, frequencies: int) -> np.ndarray:
+    """γ(x) = [x, sin(2^k π x), cos(2^k π x)]: ``(N, d)`` -> ``(N, d·(1 + 2·frequencies))``."""
+    k = np.arange(frequencies, dtype=points.dtype)
+    angles = (points[..., None] * (math.pi * 2 ** k)).reshape(*points.shape[:-1], -1)
+    return np.concatenate([points, np.sin(angles), np.cos(angles)], axis=-1)
 
-    def activate(self, z: torch.Tensor, index: int) -> torch.Tensor:
-        return torch.relu(z)
+
+class ReluPeNetwork(MlpNetwork):
+    config: ReluPeConfig
+
+    def encode(self, points):
+        return positional_encoding(points, self.config.frequencies)
+
+    def activate(self, z, index):
+        return relu(z)
+
+
+__all__ = ["ReluPeConfig", "ReluPeNetwork", "positional_encoding"]

@@ -1,8 +1,5 @@
-"""Multiplicative filter networks (Fathony et al., ICLR 2021): no activations; the input goes
-through a sinusoidal (FourierNet) or Gabor (GaborNet) filter at every layer and the layers multiply.
-
-    z_0 = g_0(x);  z_i = (W_i z_{i−1} + b_i) ⊙ g_i(x);  y = W_out z_L + b_out
-    Fourier: g(x) = sin(Ω x + φ);  Gabor: g(x) = exp(−½ γ ‖x − μ‖²) ⊙ sin(Ω x + φ)
+"""The trainable (PyTorch) twin of the multiplicative filter networks (``network.py``: the model, its
+config and its normative forward).
 
 Ω is initialised with ``input_scale``/√(L+1) spread over the filters so the product of L+1
 filters reaches frequencies of about ``input_scale`` (the authors' scheme); γ ~ Γ(6/(L+1), 1),
@@ -12,50 +9,12 @@ filters reaches frequencies of about ``input_scale`` (the authors' scheme); γ ~
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, replace
-from typing import ClassVar
 
 import torch
 from torch import nn
 
-from .base import CoordinateNetwork, Ops
-from .mlp import MlpConfig
-
-@dataclass(frozen=True)
-class MfnConfig(MlpConfig):
-    """FourierNet."""
-
-    gabor: ClassVar[bool] = False
-    input_scale: float = 256.0
-
-    def parameter_count(self) -> int:
-        w, filters = self.width, self.hidden_layers + 1
-        per_filter = (self.in_features * w + w) * (2 if self.gabor else 1)
-        return filters * per_filter + self.hidden_layers * (w * w + w) + w * self.out_features + self.out_features
-
-    def point_ops(self) -> Ops:
-        w, filters = self.width, self.hidden_layers + 1
-        wave = Ops(self.in_features * w, elementwise=w, transcendental=w)
-        envelope = Ops(elementwise=(3 * self.in_features + 3) * w, transcendental=w) if self.gabor else Ops()
-        hidden = Ops(w * w, elementwise=2 * w) * self.hidden_layers
-        return filters * (wave + envelope) + hidden + Ops(w * self.out_features, self.out_features)
-
-    def floats_per_point(self) -> int:
-        return (4 + (self.in_features if self.gabor else 0)) * self.width + self.out_features
-
-    def limits(self):
-        return {**super().limits(), "input_scale": (1e-3, 1e5)}
-
-    def for_resolution(self, side: int) -> "MfnConfig":
-        return replace(self, input_scale=float(side))
-
-
-@dataclass(frozen=True)
-class GaborMfnConfig(MfnConfig):
-    """GaborNet: each filter also has a centre μ (in_features) and a width γ per output."""
-
-    gabor: ClassVar[bool] = True
-
+from ..trainable_base import CoordinateNetwork
+from .network import MfnConfig
 
 class Filter(nn.Module):
     def __init__(self, in_features: int, width: int, frequency_scale: float, gamma_shape: float | None):

@@ -10,12 +10,14 @@ from __future__ import annotations
 import json
 import math
 import os
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from .errors import InputError, LimitError
-from .signals.scene import MAX_VIEW_SIDE, SceneGeometry, SceneSignal, Views, orbit_poses
+from ...errors import InputError, LimitError
+from ..base import SignalKind
+from .decode import MAX_VIEW_SIDE, SceneGeometry, Views, orbit_poses
 
 SCENE_SUFFIXES = (".npz",)
 DEFAULT_SCENE_SIDE = 100  # training views are resized to this longer side unless --size says otherwise
@@ -25,6 +27,33 @@ MAX_VIEWS = 1000
 BOX_MARGIN_CELLS = 1
 MIN_SEEN_SHARE = 0.25  # a cell is carved only if at least this share of the views sees it
 MAX_DILATION = 8  # pixels: a cell's projected radius, capped (cells right in front of a camera)  # the box is the hull's bounding box grown by this many cells per side
+
+
+@dataclass(frozen=True)
+class SceneSignal:
+    """A scene to code: training views (RGB composited on white, in [0, 1]), the box and occupancy
+    grid carved from them, and the held-out views the encoder reports on (possibly none)."""
+
+    geometry: SceneGeometry
+    occupancy: np.ndarray  # (G, G, G) bool over the box, x first
+    views: Views
+    images: np.ndarray  # (N, H, W, 3) float32
+    held_out: Views | None = None
+    held_out_images: np.ndarray | None = None
+    kind = SignalKind.SCENE
+
+
+def pack_occupancy(occupancy: np.ndarray) -> bytes:
+    """The occupancy grid as the bitstream carries it: bits in C order, zstd-compressed."""
+    import zstandard
+
+    return zstandard.ZstdCompressor(level=19).compress(np.packbits(occupancy.reshape(-1)).tobytes())
+
+
+def to_pixels(images: np.ndarray) -> np.ndarray:
+    """Float RGB in [0, 1] as the uint8 pixels renders are compared with."""
+    return (np.clip(images, 0, 1) * 255).round().astype(np.uint8)
+
 
 
 def is_scene_path(path: str | os.PathLike) -> bool:

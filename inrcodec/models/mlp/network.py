@@ -8,10 +8,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-import torch
-from torch import nn
+import numpy as np
 
-from .base import CoordinateNetwork, ModelConfig, Ops
+from ..base import ModelConfig, Network, Ops, linear, linear_shapes
 
 
 @dataclass(frozen=True)
@@ -21,10 +20,6 @@ class MlpConfig(ModelConfig):
 
     def encoded_features(self) -> int:
         return self.in_features
-
-    def activation_parameters(self) -> int:
-        """Parameters of the nonlinearities themselves (STAF's sinusoid mixtures), 0 for most."""
-        return 0
 
     def encoding_ops(self) -> Ops:
         """The arithmetic of computing the input features from the coordinates (none: they are)."""
@@ -43,11 +38,17 @@ class MlpConfig(ModelConfig):
     def floats_per_point(self) -> int:
         return self.encoded_features() + 3 * self.width + self.out_features
 
-    def parameter_count(self) -> int:
+    def parameter_shapes(self):
         w = self.width
-        first = self.encoded_features() * w + w
-        hidden = self.hidden_layers * (w * w + w)
-        return first + hidden + w * self.out_features + self.out_features + self.activation_parameters()
+        shapes = linear_shapes("layers.0", self.encoded_features(), w)
+        for i in range(self.hidden_layers):
+            shapes += linear_shapes(f"layers.{i + 1}", w, w)
+        return self.activation_shapes() + shapes + linear_shapes("output", w, self.out_features)
+
+    def activation_shapes(self) -> list:
+        """The nonlinearities' own parameters (STAF's sinusoid mixtures; none for most), which the
+        trainable twin registers first."""
+        return []
 
     def limits(self) -> dict[str, tuple[float, float]]:
         return {**super().limits(), "width": (1, 1024), "hidden_layers": (0, 16)}
@@ -66,26 +67,20 @@ class MlpConfig(ModelConfig):
         return self
 
 
-class ActivationMlp(CoordinateNetwork):
-    """``y = W_out σ_L(W_L … σ_0(W_0 encode(x)))``; subclasses define ``activate`` and init."""
+class MlpNetwork(Network):
+    """``y = W_out σ_L(W_L … σ_0(W_0 encode(x)))``: the normative forward of the MLP baselines;
+    subclasses define ``activate`` (and ``encode`` where the input is encoded)."""
 
-    def __init__(self, config: MlpConfig):
-        super().__init__()
-        self.config = config
-        width = config.width
-        self.layers = nn.ModuleList(
-            [nn.Linear(config.encoded_features(), width)]
-            + [nn.Linear(width, width) for _ in range(config.hidden_layers)])
-        self.output = nn.Linear(width, config.out_features)
+    config: MlpConfig
 
-    def encode(self, coords: torch.Tensor) -> torch.Tensor:
-        return coords
+    def encode(self, points: np.ndarray) -> np.ndarray:
+        return points
 
-    def activate(self, z: torch.Tensor, index: int) -> torch.Tensor:
+    def activate(self, z: np.ndarray, index: int) -> np.ndarray:
         raise NotImplementedError
 
-    def forward_points(self, coords: torch.Tensor) -> torch.Tensor:
-        z = self.encode(coords)
-        for index, layer in enumerate(self.layers):
-            z = self.activate(layer(z), index)
-        return self.output(z)
+    def on_points(self, points):
+        z = self.encode(points)
+        for index in range(self.config.hidden_layers + 1):
+            z = self.activate(linear(z, self.parameters, f"layers.{index}"), index)
+        return linear(z, self.parameters, "output")

@@ -1,138 +1,19 @@
-"""An image as entropy-coded multi-resolution latent grids and a small synthesis network on top
-(the C3 / Cool-chic family of overfitted codecs, with an SL²A-style synthesis).
-
-    grids y_0 … y_{L−1}: one integer channel each, y_l of ⌈H/2^l⌉ × ⌈W/2^l⌉ latents covering [−1, 1]²
-    features(x) = [bilinear_l(y_l, x)]_l            (cell-centred, edges clamped: any render grid)
-                  or [bicubic(cascade(y)_l, x)]_l  (upsampling 2: the grids first brought to the
-                                                     finest cells by learned filters)
-    degree D ≥ 1 (SL²A):  ψ = LayerNorm( Σ_l Σ_k a[l, o, k] · T_k(tanh(g_l · features_l)) );  z = ψ;
-                          z = ReLU(W_i (z ⊙ ψ) + b_i) per hidden layer;  rgb = W_out (z ⊙ ψ) + b_out
-    degree 0 (plain):     z = ReLU(W_0 · features + b_0);  z = ReLU(W_i z + b_i);  rgb = W_out z + b_out
-
-The latents are coded under the context model of ``entropy.latents``, whose weights — like the
-synthesis's — are weight groups of the bitstream; ``ContextNetwork`` is its float twin, trained by
-the encoder. Rendering at another size only changes where the grids are sampled, so ``--scale`` and
-``--size`` work for any factor.
-"""
+"""The trainable (PyTorch) twin of the latent-grid model (``network.py``: the model, its config and its
+normative forward): the synthesis, the float context model the encoder trains (``entropy.latents``
+holds its exact integer counterpart) and the learned upsampling, whose gradients are summed in a
+fixed order so that an encode's bytes do not depend on its thread count."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
-import numpy as np
 import torch
 from torch import nn
 
-from ..entropy.latents import CONTEXT_INPUTS, MAX_LATENT_RANGE, ContextModel, grid_shapes
-from ..errors import BitstreamError
-from .base import CoordinateNetwork, Grid, ModelConfig, Ops
-from .sl2a import LowRankLinear
-
-MAX_LEVELS = 10
-LEARNED_UPSAMPLING = 2  # the config's ``upsampling`` of the learned cascade
-CASCADE_TAPS = 4  # free taps per filter of the cascade (both filters are symmetric)
-ENCODE_FIXED_BYTES, ENCODE_PIXEL_BYTES = 900 << 20, 240  # see LatentConfig.encode_bytes
-STACK_TILE_SIDE = 512  # the decoder computes the cascade's stack in tiles of this many cells a side
-
-
-@dataclass(frozen=True)
-class LatentConfig(ModelConfig):
-    """Shape of a latent-grid image model; the finest grid is ``latent_height × latent_width`` (the
-    coded image's size)."""
-
-    latent_height: int = 1
-    latent_width: int = 1
-    levels: int = 7
-    width: int = 24  # of the synthesis
-    hidden_layers: int = 1
-    degree: int = 0  # Chebyshev degree of the synthesis's SL²A block; 0: a plain ReLU MLP
-    rank: int = 0  # of the hidden layers (0: dense)
-    context_width: int = 16  # hidden width of the context model
-    upsampling: int = 0  # how the grids are sampled: 0 bilinear, 1 bicubic (Keys, a = −0.75), 2 learned
-
-    def latent_shapes(self) -> list[tuple[int, int]]:
-        return grid_shapes(self.latent_height, self.latent_width, self.levels)
-
-    def latent_count(self) -> int:
-        return sum(rows * columns for rows, columns in self.latent_shapes())
-
-    def synthesis_parameters(self) -> int:
-        w, levels = self.width, self.levels
-        first = levels * w * (self.degree + 1) + 2 * w + levels if self.degree else levels * w + w
-        layer = 2 * w * self.rank + w if self.rank else w * w + w
-        return first + self.hidden_layers * layer + w * self.out_features + self.out_features
-
-    def upsampling_parameters(self) -> int:
-        return 2 * CASCADE_TAPS * (self.levels - 1) if self.upsampling == LEARNED_UPSAMPLING else 0
-
-    def context_parameters(self) -> int:
-        c = self.context_width
-        return CONTEXT_INPUTS * c + c + 2 * c + 2 + 2 * self.levels
-
-    def parameter_count(self) -> int:
-        return self.synthesis_parameters() + self.context_parameters() + self.upsampling_parameters()
-
-    def point_ops(self) -> Ops:
-        w, levels = self.width, self.levels
-        taps = 4 if self.upsampling else 2  # per axis
-        sample = Ops(elementwise=(taps * taps + 2 * taps) * levels)  # gathers and blends per grid
-        if self.degree:  # tanh, the recurrence, projection, LayerNorm
-            first = Ops(levels * (self.degree + 1) * w, levels * (3 * self.degree + 2) + 4 * w, levels)
-        else:
-            first = Ops(levels * w, 2 * w)
-        layer = Ops(2 * w * self.rank, 3 * w + self.rank) if self.rank else Ops(w * w, 3 * w)
-        return sample + first + self.hidden_layers * layer + Ops(w * self.out_features, w + self.out_features)
-
-    def axis_ops(self) -> Ops:
-        return Ops(elementwise=(40 if self.upsampling else 12) * self.levels)  # each grid's taps and weights
-
-    def decode_ops(self) -> Ops:
-        c = self.context_width  # per latent: its context, the context model, its table, decoding
-        per_latent = Ops(CONTEXT_INPUTS * c + 2 * c, elementwise=4 * CONTEXT_INPUTS + 3 * c + 64)
-        ops = self.latent_count() * per_latent
-        if self.upsampling == LEARNED_UPSAMPLING:  # the cascade, once, on the finest grid's cells
-            pixels = self.latent_height * self.latent_width  # per pixel and level: ×2 and pre-filter
-            ops = ops + pixels * (self.levels - 1) * Ops(4 * CASCADE_TAPS, elementwise=4 * CASCADE_TAPS)
-        return ops
-
-    def decode_bytes(self) -> int:
-        """Per latent: the grid as decoded (int64), then as floats, and while the largest grid decodes
-        its padded copy and wave positions (32 bytes in all; 3 MP measured ~20); per pixel, the
-        learned cascade's float stack, built a tile at a time; the table cache at the widest range."""
-        tables = 4096 * (4 * MAX_LATENT_RANGE + 1) * 8
-        cascade = 0
-        if self.upsampling == LEARNED_UPSAMPLING:
-            cascade = 4 * self.levels * (self.latent_height * self.latent_width + 8 * STACK_TILE_SIDE ** 2)
-        return 32 * self.latent_count() + cascade + tables
-
-    def encode_bytes(self) -> int:
-        """Peak memory of an encode (a tiled training step: ``latent_objective``), as measured at 0.4 to
-        24 MP (benchmarks/RESULTS.md, "Photographs of every size"): the interpreter, torch and one tile's
-        work, then per pixel the latents with their gradient and optimiser state, the target, the
-        decoder's check."""
-        return ENCODE_FIXED_BYTES + ENCODE_PIXEL_BYTES * self.latent_height * self.latent_width
-
-    def floats_per_point(self) -> int:
-        first = self.levels * (self.degree + 2) if self.degree else 0
-        return 2 * self.levels + first + 5 * self.width + self.rank + self.out_features
-
-    def signal_shape(self) -> tuple[int, int]:
-        return (self.latent_height, self.latent_width)
-
-    def limits(self) -> dict[str, tuple[int, int]]:
-        return {
-            **super().limits(),
-            "latent_height": (1, 65535),
-            "latent_width": (1, 65535),
-            "levels": (1, MAX_LEVELS),
-            "width": (1, 64),
-            "hidden_layers": (0, 4),
-            "degree": (0, 8),
-            "rank": (0, self.width),
-            "context_width": (1, 32),
-            "upsampling": (0, 2),
-        }
-
+from ...entropy.latents import CONTEXT_INPUTS
+from ..sl2a.trainable import LowRankLinear
+from ..trainable_base import CoordinateNetwork, Grid
+from .network import (BICUBIC_DOUBLING, CASCADE_TAPS, LEARNED_UPSAMPLING, SHARPENING_REACH, STACK_TILE_SIDE,
+                      LatentConfig, cascade_crops, cascade_windows, tile_ranges)
+from .network import sampling_taps as network_sampling_taps
 
 class ContextNetwork(nn.Module):
     """The context model in floats, as the encoder trains it: ``[neighbours, upsampled / 16]`` ->
@@ -198,7 +79,7 @@ class LearnedUpsampling(nn.Module):
 
     def __init__(self, levels: int):
         super().__init__()
-        self.doubling = nn.Parameter(BICUBIC_DOUBLING.repeat(levels - 1, 1))  # (L − 1, 4): makes level l
+        self.doubling = nn.Parameter(torch.tensor(BICUBIC_DOUBLING).repeat(levels - 1, 1))  # (L − 1, 4): makes level l
         self.sharpening = nn.Parameter(torch.zeros(levels - 1, CASCADE_TAPS))
 
     def forward(self, grids: list[torch.Tensor], windows: list | None = None) -> torch.Tensor:
@@ -224,35 +105,7 @@ class LearnedUpsampling(nn.Module):
         return stack
 
 
-SHARPENING_REACH = 3  # cells each side of a cell that the sharpening filter reads
-
-
-def tile_ranges(height: int, width: int, side: int):
-    """The ``((top, bottom), (left, right))`` ranges of ``side``² tiles covering a picture, row by row."""
-    for top in range(0, height, side):
-        for left in range(0, width, side):
-            yield (top, min(height, top + side)), (left, min(width, left + side))
-
-
-def cascade_windows(shapes: list[tuple[int, int]], rows: tuple[int, int], columns: tuple[int, int]) -> list:
-    """Per level, finest first, the ``((top, bottom), (left, right))`` ranges of the cascade's stack
-    on which its finest ``rows`` × ``columns`` depend (a doubled cell reads coarse cells i − 2 … i + 2)."""
-    windows = [(rows, columns)]
-    for shape in shapes[1:]:
-        windows.append(tuple((max(0, start // 2 - 2), min(cells, (stop - 1) // 2 + 3))
-                             for (start, stop), cells in zip(windows[-1], shape)))
-    return windows
-
-
-def cascade_crops(shapes: list[tuple[int, int]], windows: list) -> list[tuple[slice, slice]]:
-    """The slices of each grid that ``LearnedUpsampling`` reads for ``windows``: each window widened by
-    the sharpening's reach, within the grid."""
-    return [tuple(slice(max(0, start - SHARPENING_REACH), min(cells, stop + SHARPENING_REACH))
-                  for (start, stop), cells in zip(window, shape)) for window, shape in zip(windows, shapes)]
-
-
 # bicubic (Keys, a = −0.75) doubling: cell 2i sits a quarter cell before coarse cell i
-BICUBIC_DOUBLING = torch.tensor([-0.03515625, -0.10546875, 0.26171875, 0.87890625])
 
 
 def _double(stack: torch.Tensor, taps: torch.Tensor) -> torch.Tensor:
@@ -339,12 +192,12 @@ class LatentImage(CoordinateNetwork):
         if self.config.upsampling != LEARNED_UPSAMPLING:
             return self.latent_grids(), sampling_taps(self.config.upsampling)
         if self.config.levels == 1:
-            return self.latent_grids(), _bicubic_taps
+            return self.latent_grids(), sampling_taps(1)
         tensors = self.latent_grids() + list(self.upsampling.parameters())
         key = tuple((id(t), t._version) for t in tensors)  # a tile render computes the cascade once
         if self._cascade[0] != key or torch.is_grad_enabled():
             self._cascade = (key, self._stack())
-        return list(self._cascade[1]), _bicubic_taps
+        return list(self._cascade[1]), sampling_taps(1)
 
     def _stack(self) -> torch.Tensor:
         """The learned cascade's stack; without gradients, a tile at a time (its memory is the
@@ -384,56 +237,11 @@ class LatentImage(CoordinateNetwork):
 
 
 def sampling_taps(upsampling: int):
-    """The taps function of the config's ``upsampling``: (coordinates, cells) -> (indices, weights)."""
-    return _bicubic_taps if upsampling else _bilinear_taps
+    """The taps function of the config's ``upsampling`` on tensors: the normative (NumPy) taps of
+    ``network.sampling_taps``, computed on the axis and moved to its device."""
+    taps = network_sampling_taps(upsampling)
 
-
-def _bilinear_taps(coordinates: torch.Tensor, cells: int):
-    """Indices ``(n, 2)`` and weights ``(n, 2)`` sampling ``cells`` cell-centred latents over
-    [−1, 1] at ``coordinates`` (PyTorch's ``align_corners=False``: the position clamped at 0)."""
-    position = ((coordinates + 1) * (cells / 2) - 0.5).clamp(min=0)
-    first = position.floor().clamp(max=cells - 1)
-    weight = (position - first).clamp(max=1)
-    first = first.long()
-    return torch.stack([first, (first + 1).clamp(max=cells - 1)], -1), torch.stack([1 - weight, weight], -1)
-
-
-CUBIC_A = -0.75  # PyTorch's (and OpenCV's) Keys kernel
-
-
-def _bicubic_taps(coordinates: torch.Tensor, cells: int):
-    """Indices ``(n, 4)`` and weights ``(n, 4)`` of Keys' cubic convolution at ``coordinates``
-    (PyTorch's ``align_corners=False`` bicubic: the position is not clamped, the taps are)."""
-    position = (coordinates + 1) * (cells / 2) - 0.5
-    first = position.floor()
-    t = position - first
-    a = CUBIC_A
-    near = lambda x: ((a + 2) * x - (a + 3)) * x * x + 1  # noqa: E731 - |x| <= 1
-    far = lambda x: ((a * x - 5 * a) * x + 8 * a) * x - 4 * a  # noqa: E731 - 1 < |x| < 2
-    weights = torch.stack([far(t + 1), near(t), near(1 - t), far(2 - t)], -1)
-    indices = (first.long()[:, None] + torch.arange(-1, 3, device=coordinates.device)).clamp(0, cells - 1)
-    return indices, weights
-
-
-CONTEXT_TENSORS = ("context.hidden.weight", "context.hidden.bias", "context.output.weight", "context.output.bias",
-                   "context.level_bias")
-MIN_CONTEXT_EXPONENT = -16  # context weights are integers times 2^e, e in [-16, 0]
-
-
-def integer_context_model(names: list[str], integers: list[np.ndarray], step_indices: list[int],
-                          config: LatentConfig) -> ContextModel:
-    """The exact context model from the network's weight groups — their parameter ``names``, decoded
-    ``integers`` and ``step_indices`` — of which it takes its five tensors, whose steps must be
-    powers of two in [2^-16, 1] (step index a multiple of 4)."""
-    integers, step_indices = dict(zip(names, integers)), dict(zip(names, step_indices))
-    exponents = []
-    for name in CONTEXT_TENSORS:
-        index = step_indices[name]
-        if index % 4 or not MIN_CONTEXT_EXPONENT <= index // 4 <= 0:
-            raise BitstreamError(f"corrupt bitstream: {name} has step index {index}; the context model's "
-                                 "steps are powers of two from 2^-16 to 1")
-        exponents.append(index // 4)
-    c = config.context_width
-    shapes = ((c, CONTEXT_INPUTS), (c,), (2, c), (2,), (config.levels, 2))
-    tensors = [np.asarray(integers[name], dtype=np.int64).reshape(shape) for name, shape in zip(CONTEXT_TENSORS, shapes)]
-    return ContextModel(*tensors, exponents=tuple(exponents))
+    def on_device(coordinates: torch.Tensor, cells: int) -> tuple[torch.Tensor, torch.Tensor]:
+        indices, weights = taps(coordinates.detach().cpu().numpy(), cells)
+        return torch.from_numpy(indices).to(coordinates.device), torch.from_numpy(weights).to(coordinates.device)
+    return on_device

@@ -1,48 +1,15 @@
-"""WIRE (Saragadam et al., CVPR 2023): an MLP with the complex Gabor wavelet activation
-σ(z) = exp(j·ω·z − |s·z|²).
-
-The first layer maps real coordinates with real weights; hidden layers and the output layer are
-complex (their real and imaginary parts are separate real tensors, so the same quantizer and coder
-apply); the output is the real part. As in the authors' code, the complex layers are narrower by √2
-so that a WIRE and a real MLP of equal ``width`` have about the same number of real parameters —
-here ``width`` is that complex width.
-"""
+"""The trainable (PyTorch) twin of WIRE (complex layers held as real and imaginary parts)
+(``network.py``: the model, its config and its normative forward)."""
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 
 import torch
 from torch import nn
 
-from .base import CoordinateNetwork, Ops
-from .mlp import MlpConfig
-
-
-@dataclass(frozen=True)
-class WireConfig(MlpConfig):
-    omega: float = 20.0
-    scale: float = 10.0
-
-    def parameter_count(self) -> int:
-        w = self.width
-        first = self.in_features * w + w
-        hidden = self.hidden_layers * 2 * (w * w + w)
-        return first + hidden + 2 * w * self.out_features + self.out_features
-
-    def point_ops(self) -> Ops:
-        w, layers = self.width, self.hidden_layers + 1
-        gabor = Ops(elementwise=8, transcendental=4)  # |z|, complex exp (exp, cos, sin), products
-        complex_layers = Ops(4 * w * w, elementwise=2 * w) * self.hidden_layers
-        first_and_output = Ops(self.in_features * w + 4 * w * self.out_features, w + 2 * self.out_features)
-        return first_and_output + complex_layers + (layers * w) * gabor
-
-    def floats_per_point(self) -> int:
-        return 8 * self.width + self.out_features  # complex activations: two floats each
-
-    def limits(self):
-        return {**super().limits(), "omega": (1e-3, 1e4), "scale": (1e-3, 1e4)}
+from ..trainable_base import CoordinateNetwork
+from .network import WireConfig
 
 
 class ComplexLinear(nn.Module):

@@ -1,0 +1,2 @@
+"""Images: ``decode`` (geometry, normative rendering), ``io`` (Pillow), ``encode`` (presets, objective,
+measures; imports PyTorch)."""
