@@ -5,13 +5,14 @@ the rate-distortion of the tiled training against the code before it, and the ef
     python -m benchmarks.photos equal --baseline ../old-checkout [--iters 500]
     python -m benchmarks.photos ladder [--efforts fast] [--levels 2 4]
     python -m benchmarks.photos summary [--default results/rd_standard_full_2026-12-04.csv]
+    python -m benchmarks.photos decode --files results/files/2026-12-04-s35-24mp/photo_24mp.inr
 
 Every encode runs in a fresh process (its peak RSS is its own), one single-threaded process per core
 for the multi-picture runs. ``memory`` encodes Kodak pictures resized bicubically to the size asked
 for (the only photographs at hand: smoother than a camera's, which changes the rate, not the
 memory or the time per step), then decodes the file in another fresh process. ``equal`` encodes two
 whole Kodak pictures at equal steps with this code and with the checkout at ``--baseline``, both at
-once (one per core). ``ladder`` encodes the standard protocol's full-size set at each effort.
+once (one per core). ``decode`` decodes files already made, each in a fresh process. ``ladder`` encodes the standard protocol's full-size set at each effort.
 Results are appended to ``results/photos_<mode>_<tag>.jsonl`` (no run overwrites another);
 ``summary`` writes their tables to ``results/photos_summary_<tag>.md``, the ladder's BD-rates
 against the default effort's curve — a ladder run's, else the ``rd --standard`` run given.
@@ -156,7 +157,7 @@ def summarize(tag: str, default_csv: Path | None, ladder_tags: tuple[str, ...] =
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("mode", choices=("memory", "equal", "ladder", "summary", "job"))
+    parser.add_argument("mode", choices=("memory", "equal", "ladder", "summary", "decode", "job"))
     parser.add_argument("job", nargs="?", help=argparse.SUPPRESS)
     parser.add_argument("--megapixels", type=float, nargs="+", default=[0.4, 3, 12, 24])
     parser.add_argument("--iters", type=int, help="steps of each encode (memory: 10; equal: 500)")
@@ -169,6 +170,7 @@ def main() -> None:
     parser.add_argument("--seeds", type=int, nargs="+", default=[0], help="equal: the encoders' seeds")
     parser.add_argument("--default", type=Path, help="summary: an rd --standard CSV for the default effort")
     parser.add_argument("--ladder-tags", nargs="+", default=[], help="summary: more runs whose ladder rows to gather")
+    parser.add_argument("--files", type=Path, nargs="+", help="decode: the files to decode")
     parser.add_argument("--tag", default=datetime.date.today().isoformat())
     args = parser.parse_args()
     if args.mode == "job":
@@ -188,6 +190,9 @@ def main() -> None:
             if "error" not in row:
                 row.update(run(dict(decode=keep, threads=args.threads)))
             _append(out, row)
+    elif args.mode == "decode":
+        for path in args.files or parser.error("decode needs --files"):
+            _append(out, dict(file=str(path), **run(dict(decode=str(path.resolve()), threads=args.threads))))
     elif args.mode == "equal":
         if args.baseline is None:
             parser.error("equal needs --baseline")

@@ -7,8 +7,6 @@ renamed into place and the folder flushed, so a crash leaves the old file or the
 
 from __future__ import annotations
 
-import ctypes
-import ctypes.util
 import functools
 import os
 import shutil
@@ -132,7 +130,11 @@ def write_directory_atomically(path: str | os.PathLike, write: Callable[[Path], 
 
 @functools.cache
 def _renameat2():
-    """libc's renameat2 (Linux, glibc 2.28+), or None."""
+    """libc's renameat2 (Linux, glibc 2.28+), or None (ctypes loads here: only a folder swap needs it,
+    and ctypes.util costs every command 20 ms of start-up)."""
+    import ctypes
+    import ctypes.util
+
     try:
         function = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True).renameat2
     except (OSError, AttributeError):
