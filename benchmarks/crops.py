@@ -17,7 +17,7 @@ import sys
 import inrcodec
 from inrcodec.metrics import bits_per_pixel, psnr, ssim
 from inrcodec.presets import DEFAULT_STEPS, QUALITY_LEVELS
-from inrcodec.reference_codecs import closest_in_size
+from inrcodec.tools.reference_codecs import closest_in_size
 
 from .common import RESULTS, kodak_image, median_seconds, run_description, run_in_workers
 

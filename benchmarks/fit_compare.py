@@ -18,7 +18,7 @@ import time
 
 import torch
 
-from inrcodec.fit import optimize, psnr_from_mse
+from inrcodec.train.fit import optimize, psnr_from_mse
 from inrcodec.models import MODEL_NAMES, REGISTRY, build_model
 from inrcodec.presets import batch_samples, float_fit_schedule, model_config
 from inrcodec.device import resolve_device

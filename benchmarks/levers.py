@@ -43,7 +43,7 @@ def parse_variant(text: str) -> dict:
 def encode_one(job: tuple) -> dict:
     """One encode: (image, crop, quality, variant text, model) -> bpp and PSNR of the real file."""
     import inrcodec
-    from inrcodec.encoder import encode_signal
+    from inrcodec.train.encoder import encode_signal
     from inrcodec.signals.image.io import load_image
 
     image, crop, quality, variant, model = job

@@ -36,7 +36,7 @@ import inrcodec
 from inrcodec.metrics import bits_per_pixel, psnr, ssim
 from inrcodec.models import MODEL_NAMES
 from inrcodec.presets import DEFAULT_STEPS, QUALITY_LEVELS
-from inrcodec.reference_codecs import CODECS, compress, settings
+from inrcodec.tools.reference_codecs import CODECS, compress, settings
 
 from .anchors import published_curves
 from .bdrate import bd_rate, monotone_curve

@@ -27,10 +27,10 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from inrcodec.latent_objective import _SparseRows, _resample, _NoisySoftRound
+from inrcodec.train.latent_objective import _SparseRows, _resample, _NoisySoftRound
 from inrcodec.entropy.latents import parent_taps
 from inrcodec.models.latent.trainable import sampling_taps
-from inrcodec.quant.rate import laplace_bits
+from inrcodec.train.rate import laplace_bits
 from inrcodec.signals.encoding import centres_tensor as cell_centres
 
 BITS_PER_PARAM = 8.0
@@ -359,7 +359,7 @@ def evaluate(model, target, latents, lam):
 def run(job):
     image, crop, lam, arch, recipe, seed = job
     torch.set_num_threads(1)
-    from inrcodec.runtime import keep_freed_memory
+    from inrcodec.train.runtime import keep_freed_memory
     keep_freed_memory()
     from benchmarks.common import kodak_image
     pixels = kodak_image(image, crop)

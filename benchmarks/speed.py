@@ -40,12 +40,12 @@ from pathlib import Path
 import torch
 from PIL import Image
 
-from inrcodec.encoder import encode_signal
-from inrcodec.latent_objective import LatentObjective, native_bfloat16
-from inrcodec.latent_fit import LATENT_LEARNING_RATE_SCALE
+from inrcodec.train.encoder import encode_signal
+from inrcodec.train.latent_objective import LatentObjective, native_bfloat16
+from inrcodec.train.latent_fit import LATENT_LEARNING_RATE_SCALE
 from inrcodec.models import REGISTRY, build_model
 from inrcodec.presets import DEFAULT_MODEL, DEFAULT_QUALITY, DEFAULT_STEPS, QUALITY_LEVELS, model_config
-from inrcodec.runtime import keep_freed_memory
+from inrcodec.train.runtime import keep_freed_memory
 from inrcodec.signals.image.io import load_image
 
 from .common import fresh_result_path, kodak_image, run_description, run_in_workers

@@ -11,7 +11,7 @@ from PIL import Image
 from skimage import data as skimage_data
 
 from inrcodec import api
-from inrcodec.compare import compare
+from inrcodec.tools.compare import compare
 from inrcodec.signals.image.io import save_image
 
 DEMO_SIDE = 256

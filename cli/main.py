@@ -24,9 +24,10 @@ from inrcodec.models import MODEL_NAMES
 from inrcodec.presets import (DEFAULT_EFFORT, DEFAULT_QUALITY, DEFAULT_STEPS, EFFORTS, PRECISIONS, QUALITY_LEVELS,
                               VOLUME_PRESETS)
 from inrcodec.signals.image.io import save_image
-from inrcodec.signals.scene.io import is_scene_path, read_cameras, save_views
+from inrcodec.signals import SignalKind, source_kind
+from inrcodec.signals.scene.io import read_cameras, save_views
 from inrcodec.signals.volume.decode import Volume
-from inrcodec.signals.volume.io import SHAPE_SUFFIXES, is_shape_path, save_volume
+from inrcodec.signals.volume.io import SHAPE_SUFFIXES, save_volume
 
 
 
@@ -186,7 +187,7 @@ def encode(input_path, output, quality, bpp, max_bytes, grid_side, holdout, mode
     if output != "-":
         refuse_existing(output, force=force)
     progress = not quiet and sys.stderr.isatty()
-    if holdout and not is_scene_path(input_path):
+    if holdout and source_kind(input_path) is not SignalKind.SCENE:
         raise InputError("--holdout applies to scenes (a folder or a .npz)")
     result = _encode_any(input_path, quality, bpp, max_bytes, grid_side, holdout, model, iters, effort, device,
                          seed, mask, precision, threads, max_memory_mb, progress)
@@ -216,13 +217,14 @@ def encode(input_path, output, quality, bpp, max_bytes, grid_side, holdout, mode
 def _encode_any(input_path, quality, bpp, max_bytes, grid_side, holdout, model, iters, effort, device, seed, mask,
                 precision, threads, max_memory_mb, progress):
     """The encode of INPUT by its kind, refusing options of the other kinds."""
-    if is_scene_path(input_path):
+    kind = source_kind(input_path)
+    if kind is SignalKind.SCENE:
         if bpp is not None or mask is not None or max_bytes is not None:
             raise InputError("--bpp, --bytes and --mask do not apply to scenes; choose a quality level")
         return api.encode_scene(input_path, quality=quality, model=model, size=grid_side, holdout=holdout,
                                 iterations=iters, device=device, seed=seed, progress=progress, threads=threads,
                                 effort=effort)
-    if is_shape_path(input_path):
+    if kind is SignalKind.VOLUME:
         if bpp is not None or mask is not None:
             raise InputError("--bpp and --mask apply to images; for a shape, use --bytes")
         return api.encode_volume(input_path, quality=quality, max_bytes=max_bytes, model=model,
@@ -257,7 +259,7 @@ def encode_dir(input_dir, output_dir, quality, model, iters, effort, device, see
     status 1 if any file failed."""
     from tqdm.auto import tqdm
 
-    from inrcodec.batch import encode_directory, pictures_in
+    from inrcodec.tools.batch import encode_directory, pictures_in
 
     if not Path(input_dir).is_dir():
         raise InputError(f"{input_dir}: no such directory")
@@ -451,7 +453,7 @@ def info(input_path, as_json, max_pixels, max_macs, max_memory_mb):
 def compare(input_path, output, quality, model, iters, effort, device, force):
     """Encode INPUT and write a side-by-side picture of inrcodec, JPEG, WebP, JPEG 2000 and AVIF at
     about the same file size, with bpp and PSNR under each (centre crops of at most 384x384)."""
-    from inrcodec.compare import compare as compare_codecs
+    from inrcodec.tools.compare import compare as compare_codecs
     from inrcodec.signals.image.io import load_image
 
     from .demo import print_rows

@@ -19,7 +19,7 @@ def __getattr__(name: str):
     """``EncodeResult`` is the encoder's: importing it loads PyTorch, so it loads on first use and
     ``import inrcodec`` stays as cheap as a decode needs."""
     if name == "EncodeResult":
-        from .encoder import EncodeResult
+        from .train.encoder import EncodeResult
 
         return EncodeResult
     raise AttributeError(f"module 'inrcodec' has no attribute {name!r}")

@@ -29,14 +29,12 @@ from .models import REGISTRY, entry_for_id
 from .presets import DEFAULT_EFFORT, DEFAULT_MODEL, DEFAULT_QUALITY, PRECISIONS, QUALITY_LEVELS
 from .quant import group_sizes, step_from_index, weight_groups
 from .render import DEFAULT_MAX_MACS, DEFAULT_MAX_MEMORY_BYTES, DEFAULT_MAX_SAMPLES, DecodeLimits
-from .signals import SignalKind
+from .signals import SignalKind, source_kind
 from .signals.scene.decode import DecodedScene
-from .signals.scene.io import is_scene_path
 from .signals.volume.decode import Volume
-from .signals.volume.io import is_shape_path
 
 if TYPE_CHECKING:  # the encoder (and PyTorch) load on the first encode, never for a decode
-    from .encoder import EncodeResult
+    from .train.encoder import EncodeResult
 
 ImageSource = str | os.PathLike | np.ndarray | bytes  # a path, an array, or a file's bytes
 
@@ -65,14 +63,15 @@ def encode(source: ImageSource, *, quality: int = DEFAULT_QUALITY, bpp: float | 
     machine's memory), checked before anything is fitted.
     """
     from .device import resolve_device
-    from .encoder import encode_signal
-    from .rate_control import encode_latent_at_rate, encode_level_within_rate
+    from .train.encoder import encode_signal
+    from .train.rate_control import encode_latent_at_rate, encode_level_within_rate
     from .signals.image.io import load_image, load_mask
 
-    if isinstance(source, (str, os.PathLike)) and (is_shape_path(source) or is_scene_path(source)):
+    kind = source_kind(source) if isinstance(source, (str, os.PathLike)) else SignalKind.IMAGE
+    if kind is not SignalKind.IMAGE:
         if bpp is not None or mask is not None:
             raise ValueError("bpp and mask apply to images; a shape takes max_bytes (encode_volume)")
-        encoder = encode_volume if is_shape_path(source) else encode_scene
+        encoder = encode_volume if kind is SignalKind.VOLUME else encode_scene
         return encoder(source, quality=quality, model=model, iterations=iterations, device=device, seed=seed,
                        progress=progress, threads=threads, effort=effort)
     signal = load_image(source)
@@ -108,8 +107,8 @@ def encode_volume(source: ShapeSource, *, quality: int = DEFAULT_QUALITY, max_by
     ``size`` is a mesh's default decoding grid (its longest side; 128 unless given); ``max_bytes``
     picks the highest quality level whose file fits (bisection over levels, up to three encodes)."""
     from .device import resolve_device
-    from .encoder import encode_signal
-    from .rate_control import encode_level_within_rate
+    from .train.encoder import encode_signal
+    from .train.rate_control import encode_level_within_rate
     from .signals.volume.io import load_shape
 
     if quality not in QUALITY_LEVELS:
@@ -135,7 +134,7 @@ def encode_scene(source: str | os.PathLike, *, quality: int = DEFAULT_QUALITY, m
     kept out of training and ``metrics`` reports PSNR/SSIM on those (else on training views);
     ``threads`` and ``effort`` as for ``encode``."""
     from .device import resolve_device
-    from .encoder import encode_signal
+    from .train.encoder import encode_signal
     from .signals.scene.io import load_scene
 
     if quality not in QUALITY_LEVELS:

@@ -16,7 +16,7 @@ REPO = Path(__file__).resolve().parents[1]
 SHARED_DATA = REPO.parent / "shared" / "data"
 FAST = dict(iterations=200, device="cpu")  # enough steps to exercise every stage, in seconds
 
-# The suite's encodes coordinate their threads among themselves only (inrcodec.runtime): an encode
+# The suite's encodes coordinate their threads among themselves only (inrcodec.train.runtime): an encode
 # or benchmark running beside `make test` changes neither's thread count nor bytes.
 os.environ["INRCODEC_RUNTIME_DIR"] = tempfile.mkdtemp(prefix="inrcodec-tests-")
 atexit.register(shutil.rmtree, os.environ["INRCODEC_RUNTIME_DIR"], ignore_errors=True)

@@ -1,5 +1,6 @@
 """The decoder is its own program: decoding, ``info`` and Pillow's ``open`` in a fresh interpreter load
-neither PyTorch nor any module of the encoder's side."""
+neither PyTorch nor any module of the encoder's wing (``inrcodec.train``), the tools, a kind's
+``encode`` module or a family's ``trainable`` twin."""
 
 import subprocess
 import sys
@@ -7,9 +8,7 @@ import sys
 from .conftest import REPO
 
 CONFORMANCE = REPO / "bitstreams" / "conformance"
-ENCODER_SIDE = ("torch", "skimage.metrics", "inrcodec.encoder", "inrcodec.compare", "inrcodec.fit", "inrcodec.latent_fit",
-                "inrcodec.latent_objective", "inrcodec.quant.qat", "inrcodec.quant.rate", "inrcodec.runtime",
-                "inrcodec.signals.encoding")
+ENCODER_SIDE = ("torch", "skimage.metrics", "inrcodec.train", "inrcodec.tools", "inrcodec.signals.encoding")
 SCRIPT = """
 import sys
 from PIL import Image

@@ -171,7 +171,7 @@ def _result_at(bpp: float) -> "inrcodec.EncodeResult":
 
 
 def test_the_rate_search_goes_on_while_it_converges_and_says_how_far_a_miss_landed():
-    from inrcodec.rate_control import encode_latent_at_rate
+    from inrcodec.train.rate_control import encode_latent_at_rate
 
     misses = iter([0.08 * 0.9 ** n for n in range(20)])  # each try lands 10 % closer: within 5 % at the 6th
     converging = encode_latent_at_rate(lambda weight: _result_at(1 + next(misses)), 1.0)

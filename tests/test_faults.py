@@ -26,7 +26,7 @@ def test_an_interrupted_encode_leaves_no_output_and_no_temporary_file(tmp_path, 
     def interrupted(*args, **kwargs):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr("inrcodec.encoder.encode_signal", interrupted)
+    monkeypatch.setattr("inrcodec.train.encoder.encode_signal", interrupted)
     result = run("encode", small_png, "-o", tmp_path / "out.inr", *FAST_CLI)
     assert result.exit_code != 0
     assert list(tmp_path.iterdir()) == []
@@ -166,7 +166,7 @@ def test_an_api_encode_fits_with_one_thread_while_another_encode_holds_the_machi
 
     import torch
 
-    from inrcodec import encoder, runtime
+    from inrcodec.train import encoder, runtime
 
     monkeypatch.setenv(runtime.RUNTIME_DIR_VARIABLE, str(tmp_path))
     seen = []
@@ -188,7 +188,7 @@ def test_encodes_fit_on_one_thread_each_when_two_run_and_on_every_core_when_alon
 
     import torch
 
-    from inrcodec import runtime
+    from inrcodec.train import runtime
 
     monkeypatch.setenv(runtime.RUNTIME_DIR_VARIABLE, str(tmp_path))
     before = torch.get_num_threads()
@@ -217,7 +217,7 @@ def test_encodes_fit_on_one_thread_each_when_two_run_and_on_every_core_when_alon
 def test_the_encode_locks_live_in_a_private_folder_and_a_shared_one_is_not_trusted(tmp_path, monkeypatch):
     import stat
 
-    from inrcodec import runtime
+    from inrcodec.train import runtime
 
     monkeypatch.delenv(runtime.RUNTIME_DIR_VARIABLE)
     monkeypatch.setenv("XDG_RUNTIME_DIR", str(tmp_path))
@@ -230,7 +230,7 @@ def test_the_encode_locks_live_in_a_private_folder_and_a_shared_one_is_not_trust
 def test_the_test_suite_coordinates_its_encodes_in_its_own_folder():
     import os
 
-    from inrcodec import runtime
+    from inrcodec.train import runtime
 
     assert runtime.lock_directory() == Path(os.environ[runtime.RUNTIME_DIR_VARIABLE])
     assert Path(os.environ[runtime.RUNTIME_DIR_VARIABLE]).name.startswith("inrcodec-tests-")
@@ -241,7 +241,7 @@ def test_a_lock_that_fails_for_a_reason_other_than_another_encode_leaves_every_c
 
     import torch
 
-    from inrcodec import runtime
+    from inrcodec.train import runtime
 
     monkeypatch.setenv(runtime.RUNTIME_DIR_VARIABLE, str(tmp_path))
 
@@ -264,7 +264,7 @@ def test_a_second_encode_waits_for_its_shared_lock_rather_than_going_unnoticed(t
 
     import torch
 
-    from inrcodec import runtime
+    from inrcodec.train import runtime
 
     monkeypatch.setenv(runtime.RUNTIME_DIR_VARIABLE, str(tmp_path))
     before = torch.get_num_threads()
@@ -287,7 +287,7 @@ def test_encodes_in_two_python_threads_take_turns_with_the_thread_count(tmp_path
 
     import torch
 
-    from inrcodec import runtime
+    from inrcodec.train import runtime
 
     monkeypatch.setenv(runtime.RUNTIME_DIR_VARIABLE, str(tmp_path))
     before = torch.get_num_threads()
@@ -363,7 +363,7 @@ def test_a_written_file_and_its_folder_are_flushed_to_disk(tmp_path, monkeypatch
 def test_an_encode_with_a_requested_thread_count_is_noticed_by_one_on_every_core(tmp_path, monkeypatch):
     import torch
 
-    from inrcodec import runtime
+    from inrcodec.train import runtime
 
     monkeypatch.setenv(runtime.RUNTIME_DIR_VARIABLE, str(tmp_path))
     before = torch.get_num_threads()

@@ -8,9 +8,9 @@ import pytest
 import torch
 
 from benchmarks.reference_loop import PlainObjective
-from inrcodec.latent_objective import LatentObjective
+from inrcodec.train.latent_objective import LatentObjective
 from inrcodec.models import LatentConfig, build_model
-from inrcodec.quant.rate import laplace_bits
+from inrcodec.train.rate import laplace_bits
 
 
 def loss_and_gradients(objective, latents, seed):
@@ -61,7 +61,7 @@ def test_bfloat16_training_products_change_the_loss_by_under_one_percent():
 
 STEP_MEMORY = """
 import resource, torch
-from inrcodec.latent_objective import LatentObjective
+from inrcodec.train.latent_objective import LatentObjective
 from inrcodec.presets import latent_config
 from inrcodec.models import build_model
 torch.set_num_threads(1)

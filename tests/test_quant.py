@@ -4,7 +4,7 @@ import torch
 
 from inrcodec.models import Sl2aConfig
 from inrcodec.quant import dequantize, group_sizes, group_values, step_from_index, weight_groups
-from inrcodec.quant.rate import laplace_bits
+from inrcodec.train.rate import laplace_bits
 from inrcodec.quant.groups import degree_bands
 from inrcodec.entropy import scale_from_index
 

@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 
 from inrcodec.metrics import psnr
-from inrcodec.reference_codecs import CODECS, closest_in_size, compress, settings
+from inrcodec.tools.reference_codecs import CODECS, closest_in_size, compress, settings
 
 
 @pytest.mark.parametrize("codec", CODECS)

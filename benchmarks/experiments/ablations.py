@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import torch
 
-from inrcodec.fit import psnr_from_mse
-from inrcodec.models import Sl2a, Sl2aConfig
+from inrcodec.train.fit import psnr_from_mse
+from inrcodec.models import Sl2aConfig
+from inrcodec.models.sl2a.trainable import Sl2a
 from inrcodec.presets import batch_samples
 from inrcodec.signals.encoding import GridObjective
 from inrcodec.signals.image.encode import image_target

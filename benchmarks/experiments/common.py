@@ -8,7 +8,7 @@ from typing import Callable
 
 import torch
 
-from inrcodec.fit import optimize
+from inrcodec.train.fit import optimize
 from inrcodec.models import REGISTRY
 from inrcodec.models.trainable_base import CoordinateNetwork
 from inrcodec.presets import float_fit_schedule

@@ -22,7 +22,7 @@ from skimage.transform import iradon, radon, resize
 
 from inrcodec.models import build_model
 from inrcodec.models.trainable_base import Grid
-from inrcodec.pictures import side_by_side
+from inrcodec.tools.pictures import side_by_side
 from inrcodec.presets import QUALITY_LEVELS, model_config
 from inrcodec.signals.encoding import centres_tensor as cell_centres
 

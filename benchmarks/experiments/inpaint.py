@@ -12,7 +12,7 @@ from skimage.restoration import inpaint_biharmonic
 
 import inrcodec
 from inrcodec.metrics import psnr
-from inrcodec.pictures import side_by_side
+from inrcodec.tools.pictures import side_by_side
 from inrcodec.presets import QUALITY_LEVELS
 
 from ..common import kodak_image

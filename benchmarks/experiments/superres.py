@@ -21,7 +21,7 @@ from PIL import Image
 
 import inrcodec
 from inrcodec.metrics import psnr, ssim
-from inrcodec.pictures import side_by_side
+from inrcodec.tools.pictures import side_by_side
 from inrcodec.presets import QUALITY_LEVELS
 
 from ..common import kodak_image

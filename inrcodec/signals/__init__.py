@@ -22,10 +22,24 @@ def signal_type(kind: SignalKind) -> SignalType:
     return SIGNAL_TYPES[kind]
 
 
+def source_kind(path) -> SignalKind:
+    """Which kind of signal the source at ``path`` holds, by its form alone — a folder or ``.npz``: a
+    scene; a mesh or ``.npy`` grid: a shape; anything else: a picture, for Pillow to read or refuse.
+    The one place that decides it (``encode``, the command line, ``encode-dir``)."""
+    from .scene.io import is_scene_path
+    from .volume.io import is_shape_path
+
+    if is_scene_path(path):
+        return SignalKind.SCENE
+    if is_shape_path(path):
+        return SignalKind.VOLUME
+    return SignalKind.IMAGE
+
+
 def signal_encoding(kind: SignalKind):
     """The encoder's side of a kind (``encoding.SignalEncoding``; importing it loads PyTorch)."""
     module = importlib.import_module(f"{__name__}.{signal_type(kind).name}.encode")
     return getattr(module, f"{signal_type(kind).name.upper()}_ENCODING")
 
 
-__all__ = ["SIGNAL_TYPES", "SignalKind", "SignalType", "signal_encoding", "signal_type"]
+__all__ = ["SIGNAL_TYPES", "SignalKind", "SignalType", "signal_encoding", "signal_type", "source_kind"]

@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from ..fit import psnr_from_mse, psnr_postfix
+from ..train.fit import psnr_from_mse, psnr_postfix
 from ..models import ModelConfig
 from ..models.trainable_base import CoordinateNetwork, Grid
 from ..render import cell_centres

@@ -15,6 +15,12 @@ from ..base import SignalKind
 from .decode import ImageGeometry
 
 MAX_INPUT_PIXELS = 1 << 26  # 67 MP: beyond this a fit would not finish on any machine we target
+PICTURE_SUFFIXES = {".png", ".jpg", ".jpeg", ".webp", ".bmp", ".tif", ".tiff", ".ppm", ".pgm", ".gif"}
+
+
+def is_picture_path(path: str | os.PathLike) -> bool:
+    """A file a folder's batch encode picks up (a single encode hands any other file to Pillow)."""
+    return Path(path).suffix.lower() in PICTURE_SUFFIXES
 
 
 @dataclass(frozen=True)

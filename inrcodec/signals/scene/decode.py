@@ -149,9 +149,9 @@ class RayMarcher:
     def points(self, origins: np.ndarray, directions: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Sample positions ``(R, S, 3)`` in [-1, 1]³ box coordinates and which of them to evaluate."""
         depths = np.float32(self.geometry.near) + self.segments * np.float32(self.geometry.step)
-        positions = (origins[:, None] + depths[None, :, None] * directions[:, None] - self.centre) / self.halves
         side = self.geometry.grid_side
-        with np.errstate(invalid="ignore"):
+        with np.errstate(over="ignore", invalid="ignore"):  # a hostile box: positions beyond float32
+            positions = (origins[:, None] + depths[None, :, None] * directions[:, None] - self.centre) / self.halves
             cells = np.floor((positions + 1) / 2 * side)
             inside = ((cells >= 0) & (cells < side)).all(axis=-1)
         cells = np.clip(np.nan_to_num(cells), 0, side - 1).astype(np.int64)

@@ -7,7 +7,7 @@ import numpy as np
 import torch
 
 from ...errors import InputError
-from ...fit import psnr_from_mse, psnr_postfix
+from ...train.fit import psnr_from_mse, psnr_postfix
 from ...models import ModelConfig
 from ...models.trainable_base import CoordinateNetwork
 from ...presets import SCENE_PRESETS, scene_config

@@ -22,15 +22,16 @@ import numpy as np
 import torch
 from tqdm.auto import tqdm
 
-from .entropy.latents import MAX_LATENT_RANGE, latent_code_lengths
-from .decoder import context_model
+from ..decoder import context_model
+from ..entropy.latents import MAX_LATENT_RANGE, latent_code_lengths
+from ..models.latent.network import MIN_CONTEXT_EXPONENT
+from ..models.latent.trainable import LatentImage
+from ..quant import step_from_index, weight_groups
 from .fit import Schedule, optimize, psnr_from_mse
 from .latent_objective import LatentObjective
-from .models.latent.network import MIN_CONTEXT_EXPONENT
-from .models.latent.trainable import LatentImage
-from .quant import step_from_index, weight_groups
-from .quant.rate import best_scale_index
-from .quant.qat import quantize, search_steps
+from .qat import quantize, search_steps
+from .rate import best_scale_index
+
 
 LATENT_LEARNING_RATE_SCALE = 16.0
 SOFT_SHARE = 0.85  # of the steps with soft rounding and noise; the rest are hard-rounded

@@ -19,10 +19,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from .errors import CodecError, InputError
-from .files import write_bytes_atomically
-
-IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".webp", ".bmp", ".tif", ".tiff", ".ppm", ".pgm", ".gif"}
+from ..errors import CodecError, InputError
+from ..files import write_bytes_atomically
+from ..signals.image.io import is_picture_path
 
 
 @dataclass
@@ -44,7 +43,7 @@ def encode_directory(input_dir: str | os.PathLike, output_dir: str | os.PathLike
     target.mkdir(parents=True, exist_ok=True)
     report = BatchReport()
     pending = []
-    for path, name in output_names(sorted(p for p in source.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES)).items():
+    for path, name in output_names(sorted(p for p in source.iterdir() if is_picture_path(p))).items():
         output = target / name
         if output.exists() and not force:
             report.kept.append(output)
@@ -91,7 +90,7 @@ def _local_ray_for_several_gpus() -> str | None:
 
 
 def _worker_count(workers: int | None, options: dict, pending: int) -> int:
-    from .device import resolve_device
+    from ..device import resolve_device
 
     if workers is None:
         on_cpu = resolve_device(options.get("device", "auto")).type == "cpu"
@@ -161,7 +160,7 @@ def _ray_encoder(address: str):
 def _encode_bytes(data: bytes, name: str, options: dict) -> bytes | str:
     """The bitstream of a picture file's bytes, or why there is none. Bytes rather than a path, so
     that Ray workers need no shared file system."""
-    from .api import encode
+    from ..api import encode
 
     try:
         return encode(data, **options).data
@@ -185,4 +184,4 @@ def _failure(error: BaseException) -> str:
 
 
 def pictures_in(input_dir: str | os.PathLike) -> int:
-    return sum(1 for p in Path(input_dir).iterdir() if p.suffix.lower() in IMAGE_SUFFIXES)
+    return sum(1 for p in Path(input_dir).iterdir() if is_picture_path(p))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
+
 CAPTION_HEIGHT = 36
 GAP = 8
 

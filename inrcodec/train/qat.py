@@ -22,11 +22,12 @@ from torch.func import functional_call
 
 from ..bitstream import GroupHeader
 from ..entropy import MAX_ABS_LIMIT
-from ..fit import Schedule, optimize, psnr_postfix
 from ..models.trainable_base import CoordinateNetwork, Grid
-from .groups import group_values, weight_groups
+from ..quant.groups import group_values, weight_groups
+from ..quant.tables import MAX_STEP_INDEX, MIN_STEP_INDEX, step_from_index, step_index_near
+from .fit import Schedule, optimize, psnr_postfix
 from .rate import best_scale_index, laplace_bits
-from .tables import MAX_STEP_INDEX, MIN_STEP_INDEX, step_from_index, step_index_near
+
 
 Loss = Callable[[Callable[[Grid], torch.Tensor]], torch.Tensor]
 

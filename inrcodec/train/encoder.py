@@ -16,23 +16,23 @@ import constriction
 import numpy as np
 import torch
 
-from .bitstream import Bitstream, write_bitstream
-from .decoder import coded_groups, context_model, decode
-from .entropy import encode_groups, payload_bytes, push_groups
-from .entropy.latents import encode_latents
-from .errors import LimitError
+from ..bitstream import Bitstream, write_bitstream
+from ..decoder import coded_groups, context_model, decode
+from ..entropy import encode_groups, payload_bytes, push_groups
+from ..entropy.latents import encode_latents
+from ..errors import LimitError
+from ..metrics import bits_per_pixel
+from ..models import REGISTRY, LatentConfig, build_model
+from ..presets import DEFAULT_EFFORT, DEFAULT_QUALITY, effort_steps, schedules
+from ..render import DecodeLimits
+from ..signals import signal_encoding
+from ..signals.image.encode import image_target
 from .fit import optimize
-from .metrics import bits_per_pixel
 from .latent_fit import fit_latent_model
 from .latent_objective import LatentObjective
-from .models import REGISTRY, LatentConfig, build_model
-from .models.latent.trainable import LatentImage
-from .presets import DEFAULT_EFFORT, DEFAULT_QUALITY, effort_steps, schedules
-from .quant.qat import fine_tune, quantize, search_steps
-from .render import DecodeLimits
+from .qat import fine_tune, quantize, search_steps
 from .runtime import fit_threads, keep_freed_memory
-from .signals import signal_encoding
-from .signals.image.encode import image_target
+
 
 @dataclass(frozen=True)
 class EncodeResult:
@@ -137,9 +137,9 @@ def encode_signal(signal, *, quality: int = DEFAULT_QUALITY, model: str | None =
     except LimitError as error:
         raise LimitError(f"quality {quality} with {model} on a {'x'.join(map(str, reversed(sides)))} "
                          f"{kind.name}: {error.args[0].split(' (raise')[0]}; "
-                         f"{'resize the picture' if isinstance(config, LatentConfig) else 'choose a lower quality'}"
+                         f"{'choose a lower quality' if entry.weight_only else 'resize the picture'}"
                          ) from None
-    if isinstance(config, LatentConfig):
+    if not entry.weight_only:  # the latent grids grow with the pixels
         _check_encode_memory(config, default_encode_memory() if max_memory is None else max_memory)
 
     with fit_threads(threads):
@@ -153,7 +153,7 @@ def encode_signal(signal, *, quality: int = DEFAULT_QUALITY, model: str | None =
         learning_rate = entry.learning_rate if learning_rate is None else learning_rate
         options = dict(rate_weight=rate_weight, steps=steps, learning_rate=learning_rate, generator=generator,
                        progress=progress, label=f"q{quality}")
-        if isinstance(network, LatentImage):
+        if not entry.weight_only:
             headers, payload, latent_ranges, fitted = _code_latent_model(
                 objective(network, image_target(signal, device), _mask(known, device), precision), **options)
         else:

@@ -17,8 +17,9 @@ from typing import Callable, Iterable
 import torch
 from tqdm.auto import tqdm
 
-from .presets import Schedule
+from ..presets import Schedule
 from .runtime import share_cores
+
 
 REFRESH_EVERY = 25  # steps between progress-bar updates (each one syncs with the device)
 

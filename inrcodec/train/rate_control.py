@@ -15,9 +15,10 @@ import math
 from dataclasses import replace
 from typing import Callable
 
+from ..errors import LimitError
+from ..presets import LATENT_PRESETS, QUALITY_LEVELS
 from .encoder import EncodeResult
-from .errors import LimitError
-from .presets import LATENT_PRESETS, QUALITY_LEVELS
+
 
 TOLERANCE = 0.05
 MAX_ENCODES = 5

@@ -40,6 +40,7 @@ from pathlib import Path
 
 import torch
 
+
 RUNTIME_DIR_VARIABLE = "INRCODEC_RUNTIME_DIR"  # where the locks live (the test suite sets its own)
 LOCK_NAME = "encode.lock"  # held by the encode that has every core
 OTHERS_NAME = "encode.others"  # shared by every other encode

@@ -8,12 +8,13 @@ from dataclasses import dataclass
 import numpy as np
 from PIL import Image
 
-from .decoder import decode_image
-from .encoder import EncodeResult
-from .metrics import bits_per_pixel, psnr
+from ..decoder import decode_image
+from ..train.encoder import EncodeResult
+from ..metrics import bits_per_pixel, psnr
 from .pictures import side_by_side
-from .errors import InputError
+from ..errors import InputError
 from .reference_codecs import ClassicResult, closest_in_size, visible
+
 
 CROP_SIDE = 384  # the picture shows the centre of each decode, at full resolution
 

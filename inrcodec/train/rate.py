@@ -14,8 +14,9 @@ import math
 import numpy as np
 import torch
 
-from ..entropy import code_length
 from ..entropy import MAX_SCALE_INDEX, scale_index_near
+from ..entropy import code_length
+
 
 LN2 = math.log(2.0)
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 from PIL import Image
 
+
 CODECS = ("jpeg", "webp", "jpeg2000", "avif")
 
 
