@@ -63,7 +63,7 @@ def _job(job: dict) -> dict:
         options["effort"] = job["effort"]
     step_seconds = []
     if job.get("time_steps"):  # this code's optimize reports a step's time
-        import inrcodec.train.latent_fit as latent_fit
+        import inrcodec.models.latent.fit as latent_fit
         optimize = latent_fit.optimize
 
         def timed_optimize(*args, **kwargs):

@@ -1,4 +1,4 @@
-"""The latent model's training objective written the plain way: what ``inrcodec.train.latent_objective``
+"""The latent model's training objective written the plain way: what ``inrcodec.models.latent.objective``
 is measured against (``benchmarks/speed.py``) and checked against (``tests/test_latent_objective.py``).
 
 Each piece is the obvious eager-PyTorch formulation: ``F.interpolate`` for every grid, a grid's
@@ -15,8 +15,8 @@ import math
 import torch
 import torch.nn.functional as F
 
-from inrcodec.entropy.latents import CONTEXT_OFFSETS, PAD, parent_taps
-from inrcodec.train.latent_objective import LOG_SCALE_RANGE
+from inrcodec.models.latent.coding import CONTEXT_OFFSETS, PAD, parent_taps
+from inrcodec.models.latent.objective import LOG_SCALE_RANGE
 from inrcodec.models.latent.network import LEARNED_UPSAMPLING
 from inrcodec.models.latent.trainable import LatentImage
 

@@ -27,8 +27,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from inrcodec.train.latent_objective import _SparseRows, _resample, _NoisySoftRound
-from inrcodec.entropy.latents import parent_taps
+from inrcodec.models.latent.objective import _SparseRows, _resample, _NoisySoftRound
+from inrcodec.models.latent.coding import parent_taps
 from inrcodec.models.latent.trainable import sampling_taps
 from inrcodec.train.rate import laplace_bits
 from inrcodec.signals.encoding import centres_tensor as cell_centres

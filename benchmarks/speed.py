@@ -41,8 +41,8 @@ import torch
 from PIL import Image
 
 from inrcodec.train.encoder import encode_signal
-from inrcodec.train.latent_objective import LatentObjective, native_bfloat16
-from inrcodec.train.latent_fit import LATENT_LEARNING_RATE_SCALE
+from inrcodec.models.latent.objective import LatentObjective, native_bfloat16
+from inrcodec.models.latent.fit import LATENT_LEARNING_RATE_SCALE
 from inrcodec.models import REGISTRY, build_model
 from inrcodec.presets import DEFAULT_MODEL, DEFAULT_QUALITY, DEFAULT_STEPS, QUALITY_LEVELS, model_config
 from inrcodec.train.runtime import keep_freed_memory

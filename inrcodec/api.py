@@ -24,7 +24,7 @@ from .decoder import decode as _decode
 from .decoder import decode_image as _decode_image
 from .device import check_decode_device
 from .entropy import code_length
-from .entropy.latents import latent_code_lengths
+from .models.latent.coding import latent_code_lengths
 from .models import REGISTRY, entry_for_id
 from .presets import DEFAULT_EFFORT, DEFAULT_MODEL, DEFAULT_QUALITY, PRECISIONS, QUALITY_LEVELS
 from .quant import group_sizes, step_from_index, weight_groups

@@ -20,7 +20,7 @@ import zlib
 from dataclasses import dataclass, fields
 
 from .entropy import MAX_ABS_LIMIT
-from .entropy.latents import MAX_LATENT_RANGE
+from .models.latent.coding import MAX_LATENT_RANGE
 from .errors import BitstreamError
 from .models import ModelConfig, ModelId, entry_for_id
 from .quant.groups import group_sizes

@@ -11,7 +11,7 @@ import numpy as np
 
 from .bitstream import Bitstream, read_bitstream
 from .entropy import CodedGroup, pop_groups, reading_payload
-from .entropy.latents import ContextModel, decode_latents
+from .models.latent.coding import ContextModel, decode_latents
 from .errors import InputError
 from .models import ModelConfig, Network, build_network
 from .models.latent.network import integer_context_model

@@ -19,7 +19,7 @@ from .errors import InputError
 from .models import REGISTRY, LatentConfig, ModelConfig, Sl2aConfig
 
 
-PRECISIONS = ("auto", "float32", "bfloat16")  # the latent model's training arithmetic (``latent_objective``)
+PRECISIONS = ("auto", "float32", "bfloat16")  # the latent model's training arithmetic (``models/latent/objective.py``)
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,8 @@ import sys
 from .conftest import REPO
 
 CONFORMANCE = REPO / "bitstreams" / "conformance"
-ENCODER_SIDE = ("torch", "skimage.metrics", "inrcodec.train", "inrcodec.tools", "inrcodec.signals.encoding")
+ENCODER_SIDE = ("torch", "skimage.metrics", "inrcodec.train", "inrcodec.tools", "inrcodec.signals.encoding",
+                "inrcodec.models.latent.objective", "inrcodec.models.latent.fit")
 SCRIPT = """
 import sys
 from PIL import Image

@@ -17,10 +17,10 @@ import torch.nn.functional as F
 
 import inrcodec
 from inrcodec.bitstream import Bitstream, GroupHeader, read_bitstream, write_bitstream
-from inrcodec.entropy.latents import (CONTEXT_INPUTS, ContextModel, decode_latents, encode_latents, grid_shapes,
+from inrcodec.models.latent.coding import (CONTEXT_INPUTS, ContextModel, decode_latents, encode_latents, grid_shapes,
                                       latent_code_lengths)
 from inrcodec.errors import BitstreamError, LimitError
-from inrcodec.train.latent_objective import LatentObjective
+from inrcodec.models.latent.objective import LatentObjective
 from inrcodec.metrics import psnr
 from inrcodec.models import LatentConfig, ModelId, build_model
 from inrcodec.models.trainable_base import Grid

@@ -8,7 +8,7 @@ import pytest
 import torch
 
 from benchmarks.reference_loop import PlainObjective
-from inrcodec.train.latent_objective import LatentObjective
+from inrcodec.models.latent.objective import LatentObjective
 from inrcodec.models import LatentConfig, build_model
 from inrcodec.train.rate import laplace_bits
 
@@ -61,7 +61,7 @@ def test_bfloat16_training_products_change_the_loss_by_under_one_percent():
 
 STEP_MEMORY = """
 import resource, torch
-from inrcodec.train.latent_objective import LatentObjective
+from inrcodec.models.latent.objective import LatentObjective
 from inrcodec.presets import latent_config
 from inrcodec.models import build_model
 torch.set_num_threads(1)

@@ -19,17 +19,17 @@ import torch
 from ..bitstream import Bitstream, write_bitstream
 from ..decoder import coded_groups, context_model, decode
 from ..entropy import encode_groups, payload_bytes, push_groups
-from ..entropy.latents import encode_latents
 from ..errors import LimitError
 from ..metrics import bits_per_pixel
 from ..models import REGISTRY, LatentConfig, build_model
+from ..models.latent.coding import encode_latents
+from ..models.latent.fit import fit_latent_model
+from ..models.latent.objective import LatentObjective
 from ..presets import DEFAULT_EFFORT, DEFAULT_QUALITY, effort_steps, schedules
 from ..render import DecodeLimits
 from ..signals import signal_encoding
 from ..signals.image.encode import image_target
 from .fit import optimize
-from .latent_fit import fit_latent_model
-from .latent_objective import LatentObjective
 from .qat import fine_tune, quantize, search_steps
 from .runtime import fit_threads, keep_freed_memory
 

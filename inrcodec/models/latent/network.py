@@ -9,7 +9,7 @@
                           z = ReLU(W_i (z ⊙ ψ) + b_i) per hidden layer;  rgb = W_out (z ⊙ ψ) + b_out
     degree 0 (plain):     z = ReLU(W_0 · features + b_0);  z = ReLU(W_i z + b_i);  rgb = W_out z + b_out
 
-The latents are coded under the context model of ``entropy.latents``, whose weights — like the
+The latents are coded under the context model of ``coding``, whose weights — like the
 synthesis's — are weight groups of the bitstream; ``trainable.ContextNetwork`` is its float twin, trained
 by the encoder. Rendering at another size only changes where the grids are sampled, so ``--scale`` and
 ``--size`` work for any factor.
@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ...entropy.latents import CONTEXT_INPUTS, MAX_LATENT_RANGE, ContextModel, grid_shapes
+from .coding import CONTEXT_INPUTS, MAX_LATENT_RANGE, ContextModel, grid_shapes
 from ...errors import BitstreamError
 from ..base import ModelConfig, Network, Ops, Parameters, layer_norm, linear, linear_shapes, relu
 
@@ -109,7 +109,7 @@ class LatentConfig(ModelConfig):
         return 32 * self.latent_count() + cascade + tables
 
     def encode_bytes(self) -> int:
-        """Peak memory of an encode (a tiled training step: ``latent_objective``), as measured at 0.4 to
+        """Peak memory of an encode (a tiled training step: ``objective``), as measured at 0.4 to
         24 MP (benchmarks/RESULTS.md, "Photographs of every size"): the interpreter, torch and one tile's
         work, then per pixel the latents with their gradient and optimiser state, the target, the
         decoder's check."""

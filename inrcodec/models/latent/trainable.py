@@ -1,5 +1,5 @@
 """The trainable (PyTorch) twin of the latent-grid model (``network.py``: the model, its config and its
-normative forward): the synthesis, the float context model the encoder trains (``entropy.latents``
+normative forward): the synthesis, the float context model the encoder trains (``coding``
 holds its exact integer counterpart) and the learned upsampling, whose gradients are summed in a
 fixed order so that an encode's bytes do not depend on its thread count."""
 
@@ -8,7 +8,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from ...entropy.latents import CONTEXT_INPUTS
+from .coding import CONTEXT_INPUTS
 from ..sl2a.trainable import LowRankLinear
 from ..trainable_base import CoordinateNetwork, Grid
 from .network import (BICUBIC_DOUBLING, CASCADE_TAPS, LEARNED_UPSAMPLING, SHARPENING_REACH, STACK_TILE_SIDE,
@@ -17,7 +17,7 @@ from .network import sampling_taps as network_sampling_taps
 
 class ContextNetwork(nn.Module):
     """The context model in floats, as the encoder trains it: ``[neighbours, upsampled / 16]`` ->
-    (μ, log2 b) per latent; ``entropy.latents.ContextModel`` is its exact integer counterpart."""
+    (μ, log2 b) per latent; ``coding.ContextModel`` is its exact integer counterpart."""
 
     def __init__(self, config: LatentConfig):
         super().__init__()

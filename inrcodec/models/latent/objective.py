@@ -27,12 +27,12 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from ..entropy.latents import CONTEXT_OFFSETS, PAD, parent_taps
-from ..models.latent.network import LEARNED_UPSAMPLING, cascade_crops, cascade_windows, tile_ranges
-from ..models.latent.trainable import LatentImage, sampling_taps
-from ..presets import PRECISIONS
-from ..signals.encoding import centres_tensor
-from .rate import laplace_bits
+from ...presets import PRECISIONS
+from ...signals.encoding import centres_tensor
+from ...train.rate import laplace_bits
+from .coding import CONTEXT_OFFSETS, PAD, parent_taps
+from .network import LEARNED_UPSAMPLING, cascade_crops, cascade_windows, tile_ranges
+from .trainable import LatentImage, sampling_taps
 
 
 LOG_SCALE_RANGE = (-6.0, 12.0)  # log2 b the float context model may predict during training

@@ -22,15 +22,15 @@ import numpy as np
 import torch
 from tqdm.auto import tqdm
 
-from ..decoder import context_model
-from ..entropy.latents import MAX_LATENT_RANGE, latent_code_lengths
-from ..models.latent.network import MIN_CONTEXT_EXPONENT
-from ..models.latent.trainable import LatentImage
-from ..quant import step_from_index, weight_groups
-from .fit import Schedule, optimize, psnr_from_mse
-from .latent_objective import LatentObjective
-from .qat import quantize, search_steps
-from .rate import best_scale_index
+from ...decoder import context_model
+from ...quant import step_from_index, weight_groups
+from ...train.fit import Schedule, optimize, psnr_from_mse
+from ...train.qat import quantize, search_steps
+from ...train.rate import best_scale_index
+from .coding import MAX_LATENT_RANGE, latent_code_lengths
+from .network import MIN_CONTEXT_EXPONENT
+from .objective import LatentObjective
+from .trainable import LatentImage
 
 
 LATENT_LEARNING_RATE_SCALE = 16.0

@@ -22,8 +22,8 @@ from dataclasses import dataclass
 import constriction
 import numpy as np
 
-from ..errors import BitstreamError
-from .laplace import MAX_SCALE_INDEX, MEAN_OFFSETS, PRECISION, SCALE_INDEX_OFFSET, frequency_tables
+from ...errors import BitstreamError
+from ...entropy.laplace import MAX_SCALE_INDEX, MEAN_OFFSETS, PRECISION, SCALE_INDEX_OFFSET, frequency_tables
 
 # (row, column) offsets of the causal neighbours, in the order the context model takes them
 CONTEXT_OFFSETS = ((-1, -2), (-1, -1), (-1, 0), (0, -1), (0, -2), (-2, -2), (-2, -1), (-2, 0),
