@@ -16,7 +16,8 @@ import sys
 
 import inrcodec
 from inrcodec.metrics import bits_per_pixel, psnr, ssim
-from inrcodec.presets import DEFAULT_STEPS, QUALITY_LEVELS
+from inrcodec.presets import QUALITY_LEVELS
+from inrcodec.signals.image.presets import DEFAULT_STEPS
 from inrcodec.tools.reference_codecs import closest_in_size
 
 from .common import RESULTS, kodak_image, median_seconds, run_description, run_in_workers

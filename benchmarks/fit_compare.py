@@ -20,7 +20,8 @@ import torch
 
 from inrcodec.train.fit import optimize, psnr_from_mse
 from inrcodec.models import MODEL_NAMES, REGISTRY, build_model
-from inrcodec.presets import batch_samples, float_fit_schedule, model_config
+from inrcodec.presets import float_fit_schedule
+from inrcodec.signals.image.presets import batch_samples, model_config
 from inrcodec.device import resolve_device
 from inrcodec.signals.encoding import GridObjective
 from inrcodec.signals.image.encode import image_target

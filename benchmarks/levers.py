@@ -21,7 +21,7 @@ import sys
 from collections import defaultdict
 
 from inrcodec.models import MODEL_NAMES
-from inrcodec.presets import DEFAULT_STEPS
+from inrcodec.signals.image.presets import DEFAULT_STEPS
 
 from .bdrate import bd_rate
 from .common import RESULTS, kodak_image, run_description, run_in_workers

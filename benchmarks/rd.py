@@ -35,7 +35,8 @@ from PIL import Image
 import inrcodec
 from inrcodec.metrics import bits_per_pixel, psnr, ssim
 from inrcodec.models import MODEL_NAMES
-from inrcodec.presets import DEFAULT_STEPS, QUALITY_LEVELS
+from inrcodec.presets import QUALITY_LEVELS
+from inrcodec.signals.image.presets import DEFAULT_STEPS
 from inrcodec.tools.reference_codecs import CODECS, compress, settings
 
 from .anchors import published_curves

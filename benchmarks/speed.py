@@ -44,7 +44,8 @@ from inrcodec.train.encoder import encode_signal
 from inrcodec.models.latent.objective import LatentObjective, native_bfloat16
 from inrcodec.models.latent.fit import LATENT_LEARNING_RATE_SCALE
 from inrcodec.models import REGISTRY, build_model
-from inrcodec.presets import DEFAULT_MODEL, DEFAULT_QUALITY, DEFAULT_STEPS, QUALITY_LEVELS, model_config
+from inrcodec.presets import DEFAULT_QUALITY, QUALITY_LEVELS
+from inrcodec.signals.image.presets import DEFAULT_MODEL, DEFAULT_STEPS, model_config
 from inrcodec.train.runtime import keep_freed_memory
 from inrcodec.signals.image.io import load_image
 

@@ -21,8 +21,9 @@ from inrcodec.device import DEVICE_CHOICES
 from inrcodec.errors import InputError
 from inrcodec.files import refuse_existing, write_atomically, write_bytes_atomically, write_directory_atomically
 from inrcodec.models import MODEL_NAMES
-from inrcodec.presets import (DEFAULT_EFFORT, DEFAULT_QUALITY, DEFAULT_STEPS, EFFORTS, PRECISIONS, QUALITY_LEVELS,
-                              VOLUME_PRESETS)
+from inrcodec.presets import DEFAULT_EFFORT, DEFAULT_QUALITY, EFFORTS, PRECISIONS, QUALITY_LEVELS
+from inrcodec.signals.image.presets import DEFAULT_STEPS
+from inrcodec.signals.volume.presets import VOLUME_PRESETS
 from inrcodec.signals.image.io import save_image
 from inrcodec.signals import SignalKind, source_kind
 from inrcodec.signals.scene.io import read_cameras, save_views

@@ -26,7 +26,8 @@ from .device import check_decode_device
 from .entropy import code_length
 from .models.latent.coding import latent_code_lengths
 from .models import REGISTRY, entry_for_id
-from .presets import DEFAULT_EFFORT, DEFAULT_MODEL, DEFAULT_QUALITY, PRECISIONS, QUALITY_LEVELS
+from .presets import DEFAULT_EFFORT, DEFAULT_QUALITY, PRECISIONS, QUALITY_LEVELS
+from .signals.image.presets import DEFAULT_MODEL
 from .quant import group_sizes, step_from_index, weight_groups
 from .render import DEFAULT_MAX_MACS, DEFAULT_MAX_MEMORY_BYTES, DEFAULT_MAX_SAMPLES, DecodeLimits
 from .signals import SignalKind, source_kind

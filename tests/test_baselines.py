@@ -7,7 +7,7 @@ import inrcodec
 from inrcodec.bitstream import read_bitstream, write_bitstream
 from inrcodec.models import MODEL_NAMES, REGISTRY, WEIGHT_ONLY_MODELS, build_model
 from inrcodec.models.trainable_base import Grid
-from inrcodec.presets import model_config
+from inrcodec.signals.image.presets import model_config
 from inrcodec.signals.encoding import centres_tensor as cell_centres
 
 

@@ -62,7 +62,7 @@ def test_bfloat16_training_products_change_the_loss_by_under_one_percent():
 STEP_MEMORY = """
 import resource, torch
 from inrcodec.models.latent.objective import LatentObjective
-from inrcodec.presets import latent_config
+from inrcodec.signals.image.presets import latent_config
 from inrcodec.models import build_model
 torch.set_num_threads(1)
 side = 1024

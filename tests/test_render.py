@@ -70,7 +70,7 @@ def test_tiles_cover_the_grid_once_and_the_work_counts_each_tiles_axis_slices():
 
 def test_the_largest_legal_network_of_every_family_is_refused_by_a_work_limit_its_smallest_passes():
     from inrcodec.models import REGISTRY, entry_for_id
-    from inrcodec.presets import model_config
+    from inrcodec.signals.image.presets import model_config
 
     families = set()
     for data in largest_legal_seeds():

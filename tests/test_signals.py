@@ -7,7 +7,7 @@ import torch
 
 from inrcodec.decoder import decode
 from inrcodec.models import Sl2aConfig, build_model
-from inrcodec.presets import model_config
+from inrcodec.signals.image.presets import model_config
 from inrcodec.signals import SIGNAL_TYPES, SignalKind
 from inrcodec.signals.encoding import GridObjective
 

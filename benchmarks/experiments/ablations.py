@@ -13,7 +13,7 @@ import torch
 from inrcodec.train.fit import psnr_from_mse
 from inrcodec.models import Sl2aConfig
 from inrcodec.models.sl2a.trainable import Sl2a
-from inrcodec.presets import batch_samples
+from inrcodec.signals.image.presets import batch_samples
 from inrcodec.signals.encoding import GridObjective
 from inrcodec.signals.image.encode import image_target
 from inrcodec.signals.image.io import load_image

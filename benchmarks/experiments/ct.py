@@ -23,7 +23,8 @@ from skimage.transform import iradon, radon, resize
 from inrcodec.models import build_model
 from inrcodec.models.trainable_base import Grid
 from inrcodec.tools.pictures import side_by_side
-from inrcodec.presets import QUALITY_LEVELS, model_config
+from inrcodec.presets import QUALITY_LEVELS
+from inrcodec.signals.image.presets import model_config
 from inrcodec.signals.encoding import centres_tensor as cell_centres
 
 from .common import OUTPUT, arguments, describe, fit_network, result_name, write

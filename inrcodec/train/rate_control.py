@@ -16,7 +16,8 @@ from dataclasses import replace
 from typing import Callable
 
 from ..errors import LimitError
-from ..presets import LATENT_PRESETS, QUALITY_LEVELS
+from ..presets import QUALITY_LEVELS
+from ..signals.image.presets import LATENT_PRESETS
 from .encoder import EncodeResult
 
 

@@ -8,10 +8,10 @@ import torch
 
 from ...metrics import psnr, ssim
 from ...models import ModelConfig
-from ...presets import DEFAULT_MODEL, DEFAULT_STEPS, batch_samples, model_config, rate_weight
 from ..encoding import GridObjective, SignalEncoding
 from .decode import ImageGeometry, ImageType
 from .io import ImageSignal
+from .presets import DEFAULT_MODEL, DEFAULT_STEPS, batch_samples, model_config, rate_weight
 
 
 def image_target(signal: ImageSignal, device: torch.device) -> torch.Tensor:

@@ -7,15 +7,15 @@ import numpy as np
 import torch
 
 from ...errors import InputError
-from ...train.fit import psnr_from_mse, psnr_postfix
 from ...models import ModelConfig
 from ...models.trainable_base import CoordinateNetwork
-from ...presets import SCENE_PRESETS, scene_config
 from ...render import ACTIVATION_BUDGET_BYTES, FLOAT_BYTES
+from ...train.fit import psnr_from_mse, psnr_postfix
 from ..encoding import SignalEncoding
 from ..volume.encode import point_grid
 from .decode import DecodedScene, SceneGeometry, SceneType, Views, rays_per_chunk
 from .io import SceneSignal, pack_occupancy, to_pixels
+from .presets import SCENE_PRESETS, scene_config
 
 
 class TrainingRayMarcher:

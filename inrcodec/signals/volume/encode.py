@@ -11,10 +11,10 @@ import torch
 from ...errors import InputError
 from ...models import ModelConfig
 from ...models.trainable_base import CoordinateNetwork, Grid
-from ...presets import VOLUME_BATCH_SAMPLES, VOLUME_PRESETS, volume_config
 from ..encoding import SignalEncoding
 from .decode import Volume, VolumeGeometry, VolumeType
 from .io import VolumeSignal
+from .presets import VOLUME_BATCH_SAMPLES, VOLUME_PRESETS, volume_config
 
 
 def point_grid(points: torch.Tensor) -> Grid:
