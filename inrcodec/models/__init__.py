@@ -56,7 +56,7 @@ class ModelEntry:
 
 REGISTRY: dict[str, ModelEntry] = {entry.name: entry for entry in (
     ModelEntry(ModelId.SL2A, "sl2a", Sl2aConfig, Sl2aNetwork, "Sl2a", 1e-2,
-               "SL²A-INR: Chebyshev learnable activations + modulated ReLU MLP (default)"),
+               "SL²A-INR: Chebyshev learnable activations + modulated ReLU MLP (default for shapes and scenes)"),
     ModelEntry(ModelId.SIREN, "siren", SirenConfig, SirenNetwork, "Siren", 1e-3, "SIREN, sin(30·z): the network COIN codes"),
     ModelEntry(ModelId.FINER, "finer", FinerConfig, FinerNetwork, "Finer", 1e-3, "FINER, sin(30·(|z|+1)·z)"),
     ModelEntry(ModelId.WIRE, "wire", WireConfig, WireNetwork, "Wire", 5e-3, "WIRE, complex Gabor wavelets"),

@@ -2,7 +2,7 @@
 
 Every parameter tensor is a group, except the Chebyshev coefficients, which are split along the
 degree axis into bands k ∈ [0,4), [4,8), [8,16), … : their magnitudes fall with degree like DCT
-coefficients, so each band gets its own step and scale (DESIGN §3). The order of groups is the
+coefficients, so each band gets its own step and scale. The order of groups is the
 order of ``ModelConfig.parameter_shapes()`` and is part of the bitstream format.
 """
 

@@ -1,6 +1,6 @@
-"""The classic codecs inrcodec is compared with, through Pillow, each configured at its best
-(DESIGN §5): JPEG (4:2:0, optimized Huffman), WebP (method 6), JPEG 2000 (OpenJPEG, irreversible
-9/7 with the colour transform ``mct=1``, rate-driven) and AVIF (speed 6, 4:2:0).
+"""The classic codecs inrcodec is compared with, through Pillow, each configured at its best: JPEG
+(4:2:0, optimized Huffman), WebP (method 6), JPEG 2000 (OpenJPEG, irreversible 9/7 with the colour
+transform ``mct=1``, rate-driven) and AVIF (speed 6, 4:2:0).
 """
 
 from __future__ import annotations

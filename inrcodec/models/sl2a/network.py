@@ -6,7 +6,7 @@ MLP whose every layer is modulated by that layer's output.
 
 ``W_l`` is dense or low rank (``W = L·R``). Because the pre-LayerNorm sum is separable over the input
 axes, on a grid it is computed from one table per axis (``n_i × out``) and broadcast-added: the
-"grid fast path" (DESIGN §2), which removes the Chebyshev cost from the per-point work.
+"grid fast path", which removes the Chebyshev cost from the per-point work.
 """
 
 from __future__ import annotations

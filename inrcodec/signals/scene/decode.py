@@ -5,7 +5,7 @@ resolution.
 The network sees positions normalized to [-1, 1]³ over the box the header records (``source =
 centre + half · u``, per axis). An occupancy grid over that box — the training views' visual hull —
 travels beside the weights (zstd-packed bits): samples in its empty cells have no density and are
-never evaluated, which is what makes training and rendering affordable on a CPU (DESIGN §6). Reading
+never evaluated, which is what makes training and rendering affordable on a CPU. Reading
 scene folders, cameras and carving the hull live in ``io``; training in ``encode``.
 """
 

@@ -21,7 +21,7 @@ from .decode import MAX_VIEW_SIDE, SceneGeometry, Views, orbit_poses
 
 SCENE_SUFFIXES = (".npz",)
 DEFAULT_SCENE_SIDE = 100  # training views are resized to this longer side unless --size says otherwise
-GRID_SIDE = 64  # occupancy cells per axis of the box (DESIGN §6: a 64³ hull, ~1.3 KB with zstd)
+GRID_SIDE = 64  # occupancy cells per axis of the box (a 64³ hull, ~1.3 KB with zstd: benchmarks/RESULTS.md, Scenes)
 SAMPLES_PER_RAY = 96
 MAX_VIEWS = 1000
 BOX_MARGIN_CELLS = 1

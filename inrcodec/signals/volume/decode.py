@@ -4,7 +4,7 @@ coordinates.
 
 The network sees normalized coordinates in [-1, 1]³; the header records, per axis, the affine map
 back to the source (``source = offset + half · u``): a mesh's bounding box centred with its longest
-side 1.8 (DESIGN §5), or an occupancy grid's voxel indices. Reading meshes and grids lives in
+side 1.8 (FORMAT.md, *Volumes*), or an occupancy grid's voxel indices. Reading meshes and grids lives in
 ``io``; the fitting objective in ``encode``.
 """
 

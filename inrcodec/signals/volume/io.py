@@ -1,7 +1,7 @@
 """Reading shapes to code and writing decoded ones: meshes through trimesh (.ply .obj .off .stl),
 occupancy or signed-distance grids as NumPy files (.npy), decoded volumes as meshes or grids.
 
-A mesh is normalized per DESIGN §5 (bounding box centred, longest side 1.8 inside [-1, 1]³) and its
+A mesh is normalized as FORMAT.md says (bounding box centred, longest side 1.8 inside [-1, 1]³) and its
 inside is decided by fast generalized winding numbers (libigl), which stay right on scans with holes.
 A grid's cells cover [-1, 1] along each axis; integer or bool grids are occupancy (nonzero inside),
 float grids signed distances (negative inside).
