@@ -161,31 +161,10 @@ def test_a_batch_runs_on_a_local_ray_instance(tmp_path, small_rgb):
     assert inrcodec.decode_image((outputs / "a.inr").read_bytes()).shape == small_rgb.shape
 
 
-def test_an_api_encode_fits_with_one_thread_while_another_encode_holds_the_machine(tmp_path, monkeypatch):
-    import fcntl
-
-    import torch
-
-    from inrcodec.train import encoder, runtime
-
-    monkeypatch.setenv(runtime.RUNTIME_DIR_VARIABLE, str(tmp_path))
-    seen = []
-    build = encoder.build_model
-    monkeypatch.setattr(encoder, "build_model", lambda config: seen.append(torch.get_num_threads()) or build(config))
-    before = torch.get_num_threads()
-    torch.set_num_threads(2)
-    try:
-        with open(tmp_path / "encode.lock", "a") as other:  # held by another process's encode
-            fcntl.flock(other, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            inrcodec.encode(np.zeros((16, 16, 3), np.uint8), iterations=2)
-        assert seen == [1] and torch.get_num_threads() == 2
-    finally:
-        torch.set_num_threads(before)
-
-
-def test_encodes_fit_on_one_thread_each_when_two_run_and_on_every_core_when_alone(tmp_path, monkeypatch):
-    import fcntl
-
+@pytest.fixture
+def lock_folder(tmp_path, monkeypatch):
+    """The encode locks in a folder of the test's own, this process on two threads (restored after):
+    what the thread-policy tests start from. Yields ``runtime``."""
     import torch
 
     from inrcodec.train import runtime
@@ -193,25 +172,48 @@ def test_encodes_fit_on_one_thread_each_when_two_run_and_on_every_core_when_alon
     monkeypatch.setenv(runtime.RUNTIME_DIR_VARIABLE, str(tmp_path))
     before = torch.get_num_threads()
     torch.set_num_threads(2)
-    try:
-        with runtime.fit_threads() as count:
-            assert count == 2
-            runtime.share_cores()  # alone: keeps every core
-            assert torch.get_num_threads() == 2
-            with runtime.fit_threads() as second:  # another encode, started meanwhile
-                assert second == 1
-                torch.set_num_threads(2)  # (the first encode's threads, in this one process)
-                runtime.share_cores()
-                assert torch.get_num_threads() == 1  # the first gives its cores up
-        with open(tmp_path / "encode.lock", "a") as other:  # held by another process's encode
-            fcntl.flock(other, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            with runtime.fit_threads() as count:
-                assert count == 1
-            with runtime.fit_threads(requested=2) as count:
-                assert count == 2
+    yield runtime
+    torch.set_num_threads(before)
+
+
+def test_an_api_encode_fits_with_one_thread_while_another_encode_holds_the_machine(tmp_path, monkeypatch, lock_folder):
+    import fcntl
+
+    import torch
+
+    from inrcodec.train import encoder
+
+    seen = []
+    build = encoder.build_model
+    monkeypatch.setattr(encoder, "build_model", lambda config: seen.append(torch.get_num_threads()) or build(config))
+    with open(tmp_path / "encode.lock", "a") as other:  # held by another process's encode
+        fcntl.flock(other, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        inrcodec.encode(np.zeros((16, 16, 3), np.uint8), iterations=2)
+    assert seen == [1] and torch.get_num_threads() == 2
+
+
+def test_encodes_fit_on_one_thread_each_when_two_run_and_on_every_core_when_alone(tmp_path, lock_folder):
+    import fcntl
+
+    import torch
+
+    runtime = lock_folder
+    with runtime.fit_threads() as count:
+        assert count == 2
+        runtime.share_cores()  # alone: keeps every core
         assert torch.get_num_threads() == 2
-    finally:
-        torch.set_num_threads(before)
+        with runtime.fit_threads() as second:  # another encode, started meanwhile
+            assert second == 1
+            torch.set_num_threads(2)  # (the first encode's threads, in this one process)
+            runtime.share_cores()
+            assert torch.get_num_threads() == 1  # the first gives its cores up
+    with open(tmp_path / "encode.lock", "a") as other:  # held by another process's encode
+        fcntl.flock(other, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        with runtime.fit_threads() as count:
+            assert count == 1
+        with runtime.fit_threads(requested=2) as count:
+            assert count == 2
+    assert torch.get_num_threads() == 2
 
 
 def test_the_encode_locks_live_in_a_private_folder_and_a_shared_one_is_not_trusted(tmp_path, monkeypatch):
@@ -236,50 +238,29 @@ def test_the_test_suite_coordinates_its_encodes_in_its_own_folder():
     assert Path(os.environ[runtime.RUNTIME_DIR_VARIABLE]).name.startswith("inrcodec-tests-")
 
 
-def test_a_lock_that_fails_for_a_reason_other_than_another_encode_leaves_every_core(tmp_path, monkeypatch):
+def test_a_lock_that_fails_for_a_reason_other_than_another_encode_leaves_every_core(monkeypatch, lock_folder):
     import fcntl
-
-    import torch
-
-    from inrcodec.train import runtime
-
-    monkeypatch.setenv(runtime.RUNTIME_DIR_VARIABLE, str(tmp_path))
 
     def refused(handle, operation):
         raise PermissionError(errno.EACCES, "Permission denied")
 
     monkeypatch.setattr(fcntl, "flock", refused)
-    before = torch.get_num_threads()
-    torch.set_num_threads(2)
-    try:
-        with runtime.fit_threads() as count:
-            assert count == 2
-    finally:
-        torch.set_num_threads(before)
+    with lock_folder.fit_threads() as count:
+        assert count == 2
 
 
-def test_a_second_encode_waits_for_its_shared_lock_rather_than_going_unnoticed(tmp_path, monkeypatch):
+def test_a_second_encode_waits_for_its_shared_lock_rather_than_going_unnoticed(tmp_path, lock_folder):
     import fcntl
     import threading
 
-    import torch
-
-    from inrcodec.train import runtime
-
-    monkeypatch.setenv(runtime.RUNTIME_DIR_VARIABLE, str(tmp_path))
-    before = torch.get_num_threads()
-    torch.set_num_threads(2)
-    try:
-        with open(tmp_path / "encode.lock", "a") as first, open(tmp_path / "encode.others", "a") as probe:
-            fcntl.flock(first, fcntl.LOCK_EX | fcntl.LOCK_NB)  # another process's encode has every core
-            fcntl.flock(probe, fcntl.LOCK_EX | fcntl.LOCK_NB)  # ... and is checking for others right now
-            threading.Timer(0.2, fcntl.flock, (probe, fcntl.LOCK_UN)).start()
-            with runtime.fit_threads() as count:
-                assert count == 1
-                with pytest.raises(BlockingIOError):  # the first encode's next check sees this one
-                    fcntl.flock(probe, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    finally:
-        torch.set_num_threads(before)
+    with open(tmp_path / "encode.lock", "a") as first, open(tmp_path / "encode.others", "a") as probe:
+        fcntl.flock(first, fcntl.LOCK_EX | fcntl.LOCK_NB)  # another process's encode has every core
+        fcntl.flock(probe, fcntl.LOCK_EX | fcntl.LOCK_NB)  # ... and is checking for others right now
+        threading.Timer(0.2, fcntl.flock, (probe, fcntl.LOCK_UN)).start()
+        with lock_folder.fit_threads() as count:
+            assert count == 1
+            with pytest.raises(BlockingIOError):  # the first encode's next check sees this one
+                fcntl.flock(probe, fcntl.LOCK_EX | fcntl.LOCK_NB)
 
 
 def test_encodes_in_two_python_threads_take_turns_with_the_thread_count(tmp_path, monkeypatch):
@@ -360,20 +341,13 @@ def test_a_written_file_and_its_folder_are_flushed_to_disk(tmp_path, monkeypatch
     assert Path(flushed[0]).parent == tmp_path
 
 
-def test_an_encode_with_a_requested_thread_count_is_noticed_by_one_on_every_core(tmp_path, monkeypatch):
+def test_an_encode_with_a_requested_thread_count_is_noticed_by_one_on_every_core(lock_folder):
     import torch
 
-    from inrcodec.train import runtime
-
-    monkeypatch.setenv(runtime.RUNTIME_DIR_VARIABLE, str(tmp_path))
-    before = torch.get_num_threads()
-    torch.set_num_threads(2)
-    try:
-        with runtime.fit_threads() as count:
-            assert count == 2
-            with runtime.fit_threads(requested=1):  # another encode, given --threads 1
-                torch.set_num_threads(2)  # (the first encode's threads, in this one process)
-                runtime.share_cores()
-                assert torch.get_num_threads() == 1
-    finally:
-        torch.set_num_threads(before)
+    runtime = lock_folder
+    with runtime.fit_threads() as count:
+        assert count == 2
+        with runtime.fit_threads(requested=1):  # another encode, given --threads 1
+            torch.set_num_threads(2)  # (the first encode's threads, in this one process)
+            runtime.share_cores()
+            assert torch.get_num_threads() == 1
