@@ -8,11 +8,10 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from .coding import CONTEXT_INPUTS
 from ..sl2a.trainable import LowRankLinear
 from ..trainable_base import CoordinateNetwork, Grid
-from .network import (BICUBIC_DOUBLING, CASCADE_TAPS, LEARNED_UPSAMPLING, SHARPENING_REACH, STACK_TILE_SIDE,
-                      LatentConfig, cascade_crops, cascade_windows, tile_ranges)
+from .coding import CONTEXT_INPUTS
+from .network import BICUBIC_DOUBLING, CASCADE_TAPS, LEARNED_UPSAMPLING, SHARPENING_REACH, LatentConfig
 from .network import sampling_taps as network_sampling_taps
 
 class ContextNetwork(nn.Module):
@@ -170,7 +169,6 @@ class LatentImage(CoordinateNetwork):
             self.upsampling = LearnedUpsampling(config.levels)
         for level, shape in enumerate(config.latent_shapes()):
             self.register_buffer(f"latent{level}", torch.zeros(shape), persistent=False)
-        self._cascade = (None, None)  # (key, stack): the learned upsampling's output, kept for rendering
 
     def latent_grids(self) -> list[torch.Tensor]:
         return [getattr(self, f"latent{level}") for level in range(self.config.levels)]
@@ -187,32 +185,14 @@ class LatentImage(CoordinateNetwork):
         return self(Grid((coords[:, 0], coords[:, 1]), pairs))
 
     def sources(self) -> tuple[list[torch.Tensor], object]:
-        """What rendering samples and with which taps: the grids themselves (``upsampling`` 0, 1), or
-        the learned cascade's finest-cell stack, sampled bicubically (2)."""
+        """What the grids are sampled from and with which taps: the grids themselves (``upsampling``
+        0, 1), or the learned cascade's finest-cell stack, sampled bicubically (2). (The decoder's
+        ``network.LatentNetwork`` builds that stack a tile at a time; training needs it whole.)"""
         if self.config.upsampling != LEARNED_UPSAMPLING:
             return self.latent_grids(), sampling_taps(self.config.upsampling)
         if self.config.levels == 1:
             return self.latent_grids(), sampling_taps(1)
-        tensors = self.latent_grids() + list(self.upsampling.parameters())
-        key = tuple((id(t), t._version) for t in tensors)  # a tile render computes the cascade once
-        if self._cascade[0] != key or torch.is_grad_enabled():
-            self._cascade = (key, self._stack())
-        return list(self._cascade[1]), sampling_taps(1)
-
-    def _stack(self) -> torch.Tensor:
-        """The learned cascade's stack; without gradients, a tile at a time (its memory is the
-        stack's own plus one tile's work), the same values as at once."""
-        grids = self.latent_grids()
-        if torch.is_grad_enabled():
-            return self.upsampling(grids)
-        shapes = self.config.latent_shapes()
-        height, width = shapes[0]
-        stack = grids[0].new_empty(len(grids), height, width)
-        for rows, columns in tile_ranges(height, width, STACK_TILE_SIDE):
-            windows = cascade_windows(shapes, rows, columns)
-            crops = [grid[crop] for grid, crop in zip(grids, cascade_crops(shapes, windows))]
-            stack[:, slice(*rows), slice(*columns)] = self.upsampling(crops, windows)
-        return stack
+        return list(self.upsampling(self.latent_grids())), sampling_taps(1)
 
     def features(self, grid: Grid) -> torch.Tensor:
         """Every source sampled at the points of ``grid`` (bilinearly or bicubically, as the config
