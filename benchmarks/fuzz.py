@@ -29,7 +29,7 @@ import inrcodec
 import inrcodec.api
 from inrcodec.bitstream import MAX_PARAMETERS, Bitstream, GroupHeader, write_bitstream
 from inrcodec.errors import CodecError
-from inrcodec.models import REGISTRY
+from inrcodec.models import REGISTRY, Latent3dConfig
 from inrcodec.quant import weight_groups
 from inrcodec.signals import SignalKind
 from inrcodec.signals.image.decode import ImageGeometry
@@ -55,13 +55,15 @@ def largest_legal_seeds() -> list[bytes]:
     (over the fuzz run's work limit at its own size) and as a 16×16 one (within it, so that these
     networks are built and rendered), the latent model also at 65535² (its grids alone are 5.7e9
     latents: what a hostile ``info`` must refuse before decoding them); and the weight-only ones as volumes of 64³ and 8³, and as
-    scenes of 256² views with 96 samples per ray and 16² views with 16, every occupancy cell set."""
+    scenes of 256² views with 96 samples per ray and 16² views with 16, every occupancy cell set,
+    beside the 3-D latent model at every field's maximum with grids of 512³ and of 16³."""
     seeds = []
+    image_entries = [entry for entry in REGISTRY.values() if entry.config_class is not Latent3dConfig]
     for side in (256, 16):
-        for entry in REGISTRY.values():
+        for entry in image_entries:
             for config in _largest_configs(entry, side):
                 seeds.append(_zero_file(SignalKind.IMAGE, ImageGeometry(side, side, 3, 8), entry, config))
-    for entry in (entry for entry in REGISTRY.values() if not entry.weight_only):  # 65535² grids
+    for entry in (entry for entry in image_entries if not entry.weight_only):  # 65535² grids
         for config in _largest_configs(entry, MAX_SIDE):
             seeds.append(_zero_file(SignalKind.IMAGE, ImageGeometry(MAX_SIDE, MAX_SIDE, 3, 8), entry, config))
     for side in (64, 8):
@@ -75,6 +77,12 @@ def largest_legal_seeds() -> list[bytes]:
             for config in _largest_configs(entry, side, in_features=3, out_features=4):
                 seeds.append(_zero_file(SignalKind.SCENE, geometry, entry, config,
                                         side_data=pack_occupancy(np.ones((8, 8, 8), dtype=bool))))
+        base = Latent3dConfig(3, 4)
+        largest = {name: high for name, (_, high) in base.limits().items() if name not in ("in_features", "out_features")}
+        for cells in (512, 16):
+            config = dataclasses.replace(base, **{**largest, "grid_x": cells, "grid_y": cells, "grid_z": cells})
+            seeds.append(_zero_file(SignalKind.SCENE, geometry, REGISTRY["latent3d"], config,
+                                    side_data=pack_occupancy(np.ones((8, 8, 8), dtype=bool))))
     return seeds
 
 

@@ -53,6 +53,7 @@ class PlainObjective:
             raise ValueError("the plain objective computes in float32 only")
         self.network, self.target, self.known = network, target, known
         self.pixels = target.shape[0] * target.shape[1] if known is None else float(known.sum())
+        self.samples = target.shape[0] * target.shape[1]  # the unit of the rate term in the step search
 
     def quantize(self, y: torch.Tensor, progress: float, hard: bool, generator: torch.Generator) -> torch.Tensor:
         if hard:

@@ -28,8 +28,9 @@ from inrcodec.bitstream import FORMAT_VERSION, read_bitstream
 from inrcodec.decoder import decode_symbols
 from inrcodec.entropy import MAX_SCALE_INDEX, MEAN_OFFSETS, laplace_frequencies
 from inrcodec.signals.image.io import save_image
-from inrcodec.signals.scene.io import ball_scene
+from inrcodec.signals.scene.io import ball_scene, load_scene
 from inrcodec.signals.volume.io import save_volume
+from inrcodec.train.encoder import encode_signal
 
 FOLDER = Path(__file__).resolve().parent
 CONFORMANCE = FOLDER / "conformance"
@@ -53,6 +54,11 @@ def cases() -> dict[str, tuple[np.ndarray, str]]:
         # and under the learned upsampling (a filter cascade before the bicubic sampling)
         "rgb8_24x16_latent_learned": (np.asarray(astronaut), "latent"),
     }
+
+
+# name -> (model, config overrides): the weight-only field, and the 3-D latent grids kept small
+SCENE_CASES = {"scene_ball_16": ("sl2a", None),
+               "scene_ball_16_latent3d": ("latent3d", dict(grid_x=12, grid_y=12, grid_z=12, levels=3, width=12))}
 
 
 def volume_cases() -> dict[str, tuple[np.ndarray, str]]:
@@ -116,12 +122,15 @@ def main() -> None:
             save_volume(inrcodec.decode_volume(data, scale=2), f"{stem}_x2.npy")
             save_volume(inrcodec.decode_volume(data), stem.with_suffix(".ply"))
             print(f"{stem.name}.inr: {len(data)} bytes")
-    stem = CONFORMANCE / f"v{FORMAT_VERSION}_scene_ball_16"
-    if not stem.with_suffix(".inr").exists():
+    for name, (model, overrides) in SCENE_CASES.items():
+        stem = CONFORMANCE / f"v{FORMAT_VERSION}_{name}"
+        if stem.with_suffix(".inr").exists():
+            continue
         with tempfile.TemporaryDirectory() as folder:
             rgba, poses, focal = ball_scene(count=12, side=16)
             np.savez(Path(folder) / "ball.npz", images_rgba=rgba, poses=poses, focal=focal)
-            data = inrcodec.encode_scene(Path(folder) / "ball.npz", quality=1, iterations=150, device="cpu").data
+            signal = load_scene(Path(folder) / "ball.npz")
+            data = encode_signal(signal, quality=1, model=model, steps=150, overrides=overrides, seed=0).data
         stem.with_suffix(".inr").write_bytes(data)
         np.save(stem.with_suffix(".npy"), scene_orbit_views(data, 1))
         np.save(f"{stem}_x2.npy", scene_orbit_views(data, 2))

@@ -287,7 +287,7 @@ def decode_limit_options(command):
             click.option("--max-macs", type=click.FloatRange(min=1), default=float(DEFAULT_MAX_MACS),
                          show_default=f"{DEFAULT_MAX_MACS:.2g}, about 20 s on 2 CPU cores",
                          help="Refuse files whose decoding needs more multiply-adds than this (other "
-                              "operations counted as the multiply-adds they cost)."),
+                              "operations counted as the multiply-adds they cost; a scene: per view)."),
             click.option("--max-memory", "max_memory_mb", type=click.IntRange(min=1),
                          default=DEFAULT_MAX_MEMORY_BYTES >> 20, show_default=True,
                          help="Refuse files whose decoding needs more memory than this many MB."))):

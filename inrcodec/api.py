@@ -150,7 +150,7 @@ def decode_scene(data: bytes, scale: float | None = None, size: tuple[int, int] 
                  max_memory_bytes: int = DEFAULT_MAX_MEMORY_BYTES) -> DecodedScene:
     """Decode a scene; its views render at ``scale`` times the encoded size or ``size = (width,
     height)``: ``scene.render(scene.orbit(n))`` or ``scene.render(scene.cameras(poses))``. The
-    rendering work (all views together) is refused past ``max_macs``."""
+    rendering work of any one view is refused past ``max_macs``."""
     check_decode_device(device)  # decoding runs in NumPy on the CPU
     limits = DecodeLimits(DEFAULT_MAX_SAMPLES, max_macs, max_memory_bytes)
     return _decode(data, scale, size, limits=limits, expect=SignalKind.SCENE)

@@ -11,7 +11,7 @@ import numpy as np
 
 from .bitstream import Bitstream, read_bitstream
 from .entropy import CodedGroup, pop_groups, reading_payload
-from .models.latent.coding import ContextModel, decode_latents
+from .models.latent.coding import ContextModel
 from .errors import InputError
 from .models import ModelConfig, Network, build_network
 from .models.latent.network import integer_context_model
@@ -39,7 +39,8 @@ def decode_symbols(stream: Bitstream) -> tuple[list[np.ndarray], list[np.ndarray
         latents = []
         if stream.latent_ranges:
             context = context_model(stream.config, integers, [h.step_index for h in stream.groups])
-            latents = decode_latents(coder, stream.config.latent_shapes(), list(stream.latent_ranges), context)
+            side_data = signal_type(stream.kind).side_data(stream.geometry, stream.side_data)  # a scene's hull
+            latents = stream.config.decode_latents(coder, list(stream.latent_ranges), context, side_data)
     return integers, latents
 
 

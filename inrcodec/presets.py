@@ -73,8 +73,9 @@ def field_config(model: str, chosen: FieldPreset, out_features: int, side: int, 
     """The network of family ``model`` for a 3-D field of ``out_features`` at preset ``chosen``:
     SL²A at the preset's size, or the widest baseline of no more parameters (``side``: samples
     along the longest axis, which some baselines' frequencies follow)."""
-    if model == "latent":
-        raise InputError(f"the latent model codes images only; choose sl2a or a baseline for {kind}")
+    if not REGISTRY[model].weight_only:
+        codes = "images" if model == "latent" else "scenes"
+        raise InputError(f"the {model} model codes {codes} only; choose sl2a or a baseline for {kind}")
     sl2a = Sl2aConfig(3, out_features, width=chosen.width, degree=chosen.degree, hidden_layers=chosen.hidden_layers)
     if model == "sl2a":
         return sl2a

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 import torch
 
-from inrcodec.models import (REGISTRY, FinerConfig, GaborMfnConfig, GaussConfig, LatentConfig, MfnConfig,
+from inrcodec.models import (REGISTRY, FinerConfig, GaborMfnConfig, GaussConfig, Latent3dConfig, LatentConfig, MfnConfig,
                              ReluPeConfig, SirenConfig, Sl2aConfig, StafConfig, WireConfig, build_model,
                              build_network)
 from inrcodec.models.trainable_base import Grid
@@ -23,6 +23,7 @@ WEIGHT_ONLY = [
 LATENT = [LatentConfig(2, 3, latent_height=13, latent_width=21, levels=4, upsampling=upsampling, degree=degree,
                        hidden_layers=1, rank=rank, width=8)
           for upsampling, degree, rank in ((0, 0, 0), (1, 3, 0), (2, 0, 0), (2, 4, 3))]
+LATENT3D = [Latent3dConfig(3, 4, grid_x=9, grid_y=5, grid_z=7, levels=3, width=8, degree=degree) for degree in (0, 3)]
 
 
 def _label(config) -> str:
@@ -31,10 +32,10 @@ def _label(config) -> str:
 
 
 def test_every_registered_family_is_held_to_its_twin():
-    assert {type(config) for config in WEIGHT_ONLY + LATENT} == {entry.config_class for entry in REGISTRY.values()}
+    assert {type(config) for config in WEIGHT_ONLY + LATENT + LATENT3D} == {entry.config_class for entry in REGISTRY.values()}
 
 
-@pytest.mark.parametrize("config", WEIGHT_ONLY + LATENT, ids=_label)
+@pytest.mark.parametrize("config", WEIGHT_ONLY + LATENT + LATENT3D, ids=_label)
 def test_the_config_lists_the_twins_parameters_in_its_order(config):
     model = build_model(config)
     assert config.parameter_shapes() == [(name, tuple(p.shape)) for name, p in model.named_parameters()]
@@ -59,20 +60,21 @@ def _close(actual: np.ndarray, expected: torch.Tensor) -> None:
     np.testing.assert_allclose(actual, expected, rtol=1e-4, atol=1e-5 * max(1.0, float(np.abs(expected).max())))
 
 
-@pytest.mark.parametrize("config", WEIGHT_ONLY + LATENT, ids=_label)
+@pytest.mark.parametrize("config", WEIGHT_ONLY + LATENT + LATENT3D, ids=_label)
 def test_the_numpy_forward_matches_the_twin_on_a_grid(config):
     model, network = _twins(config)
     # the latent model at another size than its grids' 13 × 21: the latents are resampled
-    shape = (29, 17) if config.latent_shapes() else (7, 5, 3)[:config.in_features]
+    shape = (29, 17) if isinstance(config, LatentConfig) else (7, 5, 3)[:config.in_features]
     axes = tuple(cell_centres(n) for n in shape)
     _close(network.on_grid(axes), model(Grid(tuple(torch.from_numpy(a) for a in axes))))
 
 
-@pytest.mark.parametrize("config", WEIGHT_ONLY, ids=_label)
+@pytest.mark.parametrize("config", WEIGHT_ONLY + LATENT3D, ids=_label)
 def test_the_numpy_forward_matches_the_twin_at_points_and_at_grid_indices(config):
     model, network = _twins(config, seed=1)
     rng = np.random.default_rng(1)
-    points = rng.uniform(-1, 1, (50, config.in_features)).astype(np.float32)
+    reach = 1.05 if config.latent_shapes() else 1.0  # grids are clamped beyond the box
+    points = rng.uniform(-reach, reach, (50, config.in_features)).astype(np.float32)
     _close(network.on_points(points), model.forward_points(torch.from_numpy(points)))
     axes = tuple(cell_centres(n) for n in (9, 6, 4)[:config.in_features])
     index = np.stack([rng.integers(0, len(axis), 30) for axis in axes], axis=-1)

@@ -93,7 +93,7 @@ def test_a_render_over_the_limits_is_refused_before_its_views_are_allocated(ball
     allocate = np.empty
     monkeypatch.setattr(np, "empty", lambda shape, *args, **kwargs: pytest.fail("allocated before the check")
                         if isinstance(shape, tuple) and shape[:1] == (1000,) else allocate(shape, *args, **kwargs))
-    for limits, message in ((DecodeLimits(max_memory_bytes=1 << 20), "MB"), (DecodeLimits(max_macs=10**8), "multiply-adds")):
+    for limits, message in ((DecodeLimits(max_memory_bytes=1 << 20), "MB"), (DecodeLimits(max_macs=10**7), "multiply-adds")):
         with pytest.raises(LimitError, match=message):  # 1000 views of 24x24: 1.7 MB of pixels
             dataclasses.replace(scene, limits=limits).render(scene.orbit(1000))
 

@@ -16,6 +16,7 @@ from enum import IntEnum
 from .base import ModelConfig, Network, Parameters
 from .gauss import GaussConfig, GaussNetwork
 from .latent import LatentConfig, LatentNetwork
+from .latent3d import Latent3dConfig, Latent3dNetwork
 from .mfn import GaborMfnConfig, MfnConfig, MfnNetwork
 from .relu_pe import ReluPeConfig, ReluPeNetwork
 from .sine import FinerConfig, FinerNetwork, SirenConfig, SirenNetwork
@@ -35,6 +36,7 @@ class ModelId(IntEnum):
     MFN = 8
     MFN_GABOR = 9
     LATENT = 10
+    LATENT3D = 11
 
 
 @dataclass(frozen=True)
@@ -68,6 +70,9 @@ REGISTRY: dict[str, ModelEntry] = {entry.name: entry for entry in (
                "multiplicative filter network, Gabor filters"),
     ModelEntry(ModelId.LATENT, "latent", LatentConfig, LatentNetwork, "LatentImage", 1e-2,
                "entropy-coded latent grids and a small synthesis network", weight_only=False),
+    ModelEntry(ModelId.LATENT3D, "latent3d", Latent3dConfig, Latent3dNetwork, "LatentScene", 1e-2,
+               "entropy-coded 3-D latent grids over the occupied space and an SL²A decoder (scenes)",
+               weight_only=False),
 )}
 MODEL_NAMES = tuple(REGISTRY)
 WEIGHT_ONLY_MODELS = tuple(name for name, entry in REGISTRY.items() if entry.weight_only)
@@ -104,4 +109,4 @@ def build_model(config: ModelConfig):
 __all__ = ["ModelConfig", "ModelEntry", "ModelId", "MODEL_NAMES", "Network", "Parameters", "WEIGHT_ONLY_MODELS",
            "REGISTRY", "build_model", "build_network", "entry_for_config", "entry_for_id",
            "Sl2aConfig", "SirenConfig", "FinerConfig", "WireConfig", "GaussConfig", "ReluPeConfig", "StafConfig",
-           "MfnConfig", "GaborMfnConfig", "LatentConfig"]
+           "MfnConfig", "GaborMfnConfig", "LatentConfig", "Latent3dConfig"]

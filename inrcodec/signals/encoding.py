@@ -23,7 +23,7 @@ class SignalEncoding(SignalType):
     """A signal kind as the encoder sees it: the decoder's view plus presets, the fitting objective
     and the measures of a decode. Subclasses fill in every method."""
 
-    def default_steps(self, level: int) -> int:
+    def default_steps(self, level: int, model: str) -> int:
         """Optimizer steps of an encode at quality ``level`` unless the caller says otherwise."""
         raise NotImplementedError
 
@@ -41,6 +41,13 @@ class SignalEncoding(SignalType):
         """What a weight-only fit minimises: ``loss(model)`` on a batch (differentiable),
         ``distortion(model)`` on a fixed set (the step search), ``samples`` (the rate's unit)."""
         raise NotImplementedError
+
+    def latent_objective(self, signal, network, generator: torch.Generator, known: np.ndarray | None = None,
+                         precision: str = "auto", formulation=None):
+        """What a latent model's fit minimises (``models.latent.fit``): ``quantize``, ``backward``,
+        ``features``, ``distortion``, ``samples``; images accept another ``formulation`` of theirs
+        (the speed benchmark's plain one)."""
+        raise NotImplementedError(f"{self.name}s have no latent model")
 
     def measure(self, signal, decoded, known: np.ndarray | None) -> dict:
         """The kind's measures of a decode against the signal (image: PSNR dB and SSIM, over

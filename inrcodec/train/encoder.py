@@ -22,13 +22,10 @@ from ..entropy import encode_groups, payload_bytes, push_groups
 from ..errors import LimitError
 from ..metrics import bits_per_pixel
 from ..models import REGISTRY, LatentConfig, build_model
-from ..models.latent.coding import encode_latents
 from ..models.latent.fit import fit_latent_model
-from ..models.latent.objective import LatentObjective
 from ..presets import DEFAULT_EFFORT, DEFAULT_QUALITY, effort_steps, schedules
 from ..render import DecodeLimits
 from ..signals import signal_encoding
-from ..signals.image.encode import image_target
 from .fit import optimize
 from .qat import fine_tune, quantize, search_steps
 from .runtime import fit_threads, keep_freed_memory
@@ -110,13 +107,14 @@ def encode_signal(signal, *, quality: int = DEFAULT_QUALITY, model: str | None =
                   seed: int = 0, progress: bool = False, known: np.ndarray | None = None,
                   rate_weight: float | None = None, overrides: dict | None = None,
                   learning_rate: float | None = None, precision: str = "auto", threads: int | None = None,
-                  max_memory: int | None = None, objective=LatentObjective) -> EncodeResult:
+                  max_memory: int | None = None, objective=None) -> EncodeResult:
     """Fit, quantize and code ``signal`` (an image or a volume: ``signals``); ``steps`` defaults to
     the kind's times ``effort``'s factor (``presets.EFFORTS``), and ``model`` the kind's default family; ``known`` (bool, H×W) restricts an image's fit to those pixels. ``rate_weight``
     replaces the level's λ (rate control uses it); ``overrides`` replaces fields of the level's
     model config and ``learning_rate`` the family's starting learning rate (the lever benchmark uses both). ``precision`` is that of the latent model's training
     products: "auto" (bfloat16 where the CPU has it natively), "float32" or "bfloat16";
-    ``objective`` computes its training loss (the speed benchmark passes the plain formulation).
+    ``objective``: another formulation of the image latent model's training loss (the speed
+    benchmark passes the plain one).
     ``max_memory``: the bytes an encode may take (``default_encode_memory()``: ¾ of the machine's);
     a latent-model encode that would need more is refused before anything is fitted.
     ``threads``: the fit's CPU threads; by default every core while no other encode runs on the
@@ -129,7 +127,7 @@ def encode_signal(signal, *, quality: int = DEFAULT_QUALITY, model: str | None =
     entry = REGISTRY[model]
     geometry = signal.geometry
     sides = kind.sides(geometry)
-    effort_default = effort_steps(kind.default_steps(quality), effort)  # checks the effort's name
+    effort_default = effort_steps(kind.default_steps(quality, model), effort)  # checks the effort's name
     steps = effort_default if steps is None else steps
     config = dataclasses.replace(kind.model_config(model, quality, geometry), **(overrides or {}))
     try:  # a file the decoders would refuse with their default limits is not worth fitting
@@ -155,7 +153,8 @@ def encode_signal(signal, *, quality: int = DEFAULT_QUALITY, model: str | None =
                        progress=progress, label=f"q{quality}")
         if not entry.weight_only:
             headers, payload, latent_ranges, fitted = _code_latent_model(
-                objective(network, image_target(signal, device), _mask(known, device), precision), **options)
+                kind.latent_objective(signal, network, generator, known, precision, objective),
+                side_data=kind.side_data(geometry, kind.pack_side_data(signal)), **options)
         else:
             headers, payload, latent_ranges, fitted = _code_weight_model(
                 network, kind.objective(signal, generator, known), **options)
@@ -207,19 +206,17 @@ def _code_weight_model(network, objective, *, rate_weight: float, steps: int,
     return headers, encode_groups(integers, coded_groups(headers, [len(q) for q in integers])), [], fitted
 
 
-def _mask(known: np.ndarray | None, device: torch.device) -> torch.Tensor | None:
-    return None if known is None else torch.from_numpy(known).to(device)[..., None].float()
-
-
-def _code_latent_model(objective: LatentObjective, *, rate_weight: float, steps: int, learning_rate: float,
-                       generator: torch.Generator, progress: bool, label: str):
+def _code_latent_model(objective, *, rate_weight: float, steps: int, learning_rate: float,
+                       generator: torch.Generator, progress: bool, label: str, side_data=None):
     """Latent grids: fit latents and networks under the rate, quantize the networks, then code the
-    weights and, under the integer context model, the latents in one stream."""
+    weights and, under the integer context model, the latents in one stream (``side_data``: what
+    the decoder has besides, a scene's occupancy grid)."""
     headers, integers, latents, ranges, fitted_psnr = fit_latent_model(
-        objective, rate_weight, steps, learning_rate, generator, progress)
-    context = context_model(objective.network.config, integers, [h.step_index for h in headers])
+        objective, rate_weight, steps, learning_rate, generator, progress, side_data)
+    config = objective.network.config
+    context = context_model(config, integers, [h.step_index for h in headers])
     coder = constriction.stream.stack.AnsCoder()
-    encode_latents(coder, latents, ranges, context)  # pushed first: popped after the weights
+    config.encode_latents(coder, latents, ranges, context, side_data)  # pushed first: popped after the weights
     push_groups(coder, integers, coded_groups(headers, [len(q) for q in integers]))
     return headers, payload_bytes(coder), ranges, {"psnr": fitted_psnr}
 

@@ -121,7 +121,7 @@ class _Waves:
             yield int(start), int(stop)
 
 
-class _TableCache:
+class TableCache:
     """The probability rows (frequency − 1, as exact floats) of the tables one grid uses."""
 
     def __init__(self, max_abs: int):
@@ -143,7 +143,7 @@ class _TableCache:
         return self.rows[keys]
 
 
-def _tables(model: ContextModel, level: int, contexts16: np.ndarray, max_abs: int):
+def predicted_tables(model: ContextModel, level: int, contexts16: np.ndarray, max_abs: int):
     """(centres, scale indices, mean offsets) of the latents whose contexts are given."""
     mean16, log_scale8 = model.predict(contexts16, level)
     mean16 = np.minimum(np.maximum(mean16, -16 * max_abs), 16 * max_abs)  # np.clip costs 7 µs a call here
@@ -178,12 +178,12 @@ def _grid_tables(model: ContextModel, level: int, grids: list[np.ndarray], max_a
     rows = max(1, CHUNK_SYMBOLS // grid.shape[1])
     for start in range(0, grid.shape[0], rows):
         stop = min(grid.shape[0], start + rows)
-        for table, values in zip(tables, _tables(model, level, _row_contexts(padded, upsampled, start, stop), max_abs)):
+        for table, values in zip(tables, predicted_tables(model, level, _row_contexts(padded, upsampled, start, stop), max_abs)):
             table[start:stop] = values.reshape(stop - start, -1)
     return tables
 
 
-_FAMILY = constriction.stream.model.Categorical(perfect=False)  # tables given per latent
+PER_LATENT_TABLES = constriction.stream.model.Categorical(perfect=False)  # tables given per latent
 
 
 def encode_latents(coder, grids: list[np.ndarray], ranges: list[int], model: ContextModel) -> None:
@@ -198,12 +198,12 @@ def encode_latents(coder, grids: list[np.ndarray], ranges: list[int], model: Con
         centres, scale_indices, offsets = (table[waves.rows, waves.columns]
                                            for table in _grid_tables(model, level, grids, max_abs))
         symbols = (grid[waves.rows, waves.columns] - centres + 2 * max_abs).astype(np.int32)
-        cache = _TableCache(max_abs)
+        cache = TableCache(max_abs)
         for start in range(0, len(symbols), CHUNK_SYMBOLS):
             stop = start + CHUNK_SYMBOLS
             chunks.append((symbols[start:stop], cache, scale_indices[start:stop], offsets[start:stop]))
     for symbols, cache, scale_indices, offsets in reversed(chunks):
-        coder.encode_reverse(symbols, _FAMILY, cache(scale_indices, offsets))
+        coder.encode_reverse(symbols, PER_LATENT_TABLES, cache(scale_indices, offsets))
 
 
 def decode_latents(coder, shapes: list[tuple[int, int]], ranges: list[int], model: ContextModel) -> list[np.ndarray]:
@@ -217,11 +217,11 @@ def decode_latents(coder, shapes: list[tuple[int, int]], ranges: list[int], mode
         padded = np.zeros(waves.padded_shape, dtype=np.int64)
         flat = padded.reshape(-1)
         upsampled = _upsampled(grids, level, shapes[level])
-        cache = _TableCache(max_abs)
+        cache = TableCache(max_abs)
         for start, stop in waves:
-            centres, scale_indices, offsets = _tables(model, level, _contexts(padded, waves, upsampled, start, stop),
+            centres, scale_indices, offsets = predicted_tables(model, level, _contexts(padded, waves, upsampled, start, stop),
                                                       max_abs)
-            symbols = coder.decode(_FAMILY, cache(scale_indices, offsets))
+            symbols = coder.decode(PER_LATENT_TABLES, cache(scale_indices, offsets))
             values = symbols.astype(np.int64) - 2 * max_abs + centres
             if np.abs(values).max() > max_abs:
                 raise BitstreamError(f"corrupt payload: a latent of grid {level} is outside its range ±{max_abs}")
@@ -242,15 +242,20 @@ def latent_code_lengths(model: ContextModel, grids: list[np.ndarray], ranges: li
         symbol_count = 2 * ranges[level]
         centres, scale_indices, offsets = (table.reshape(-1) for table in _grid_tables(model, level, grids, ranges[level]))
         symbols = grid.reshape(-1).astype(np.int64) - centres + symbol_count
-        keys, inverse = np.unique(scale_indices * len(MEAN_OFFSETS) + offsets - MEAN_OFFSETS.start, return_inverse=True)
-        total = 0.0
-        for start in range(0, len(keys), TABLES_AT_ONCE):  # the tables in use, a bounded batch at a time
-            scales, means = np.divmod(keys[start:start + TABLES_AT_ONCE], len(MEAN_OFFSETS))
-            bits = PRECISION - np.log2(frequency_tables(scales, symbol_count, means + MEAN_OFFSETS.start))
-            chosen = (inverse >= start) & (inverse < start + TABLES_AT_ONCE)
-            total += float(bits[inverse[chosen] - start, symbols[chosen]].sum())
-        lengths.append(total)
+        lengths.append(symbol_bits(symbols, symbol_count, scale_indices, offsets))
     return lengths
+
+
+def symbol_bits(symbols: np.ndarray, symbol_count: int, scale_indices: np.ndarray, offsets: np.ndarray) -> float:
+    """Bits of coding ``symbols`` (of 0..symbol_count) each under its own table, priced with it."""
+    keys, inverse = np.unique(scale_indices * len(MEAN_OFFSETS) + offsets - MEAN_OFFSETS.start, return_inverse=True)
+    total = 0.0
+    for start in range(0, len(keys), TABLES_AT_ONCE):  # the tables in use, a bounded batch at a time
+        scales, means = np.divmod(keys[start:start + TABLES_AT_ONCE], len(MEAN_OFFSETS))
+        bits = PRECISION - np.log2(frequency_tables(scales, symbol_count, means + MEAN_OFFSETS.start))
+        chosen = (inverse >= start) & (inverse < start + TABLES_AT_ONCE)
+        total += float(bits[inverse[chosen] - start, symbols[chosen]].sum())
+    return total
 
 
 def _upsampled(grids, level: int, shape: tuple[int, int] | None = None) -> np.ndarray:

@@ -27,7 +27,7 @@ from ...quant import step_from_index, weight_groups
 from ...train.fit import Schedule, optimize, psnr_from_mse
 from ...train.qat import quantize, search_steps
 from ...train.rate import best_scale_index
-from .coding import MAX_LATENT_RANGE, latent_code_lengths
+from .coding import MAX_LATENT_RANGE
 from .network import MIN_CONTEXT_EXPONENT
 from .objective import LatentObjective
 from .trainable import LatentImage
@@ -42,14 +42,15 @@ ANNOUNCE_AFTER_SECONDS = 120  # fits expected to take longer say so before going
 
 
 def fit_latent_model(objective: LatentObjective, rate_weight: float, steps: int, learning_rate: float,
-                     generator: torch.Generator, progress: bool):
+                     generator: torch.Generator, progress: bool, side_data=None):
     """Fit and quantize: the soft phase trains latents and both networks; the synthesis is then
     quantized (rate-distortion step search) and frozen, so that the hard phase adapts the latents
     and the context network to the weights the decoder will have; last, the context model's steps.
-    Returns (group headers, group integers, integer latent grids, their ranges, and the PSNR of the
-    float networks on the rounded latents after the soft phase)."""
+    ``objective``: an image's (``LatentObjective``) or a scene's, whose ``samples`` are the unit of
+    its rate term; ``side_data`` what the decoder's latents depend on besides the file's weights (a
+    scene's occupancy grid). Returns (group headers, group integers, integer latent grids, their
+    ranges, and the PSNR of the float networks on the rounded latents after the soft phase)."""
     network = objective.network
-    height, width = network.config.signal_shape()
     encoder_latents = [torch.zeros(shape, device=generator.device, requires_grad=True)
                        for shape in network.config.latent_shapes()]
     soft_steps = max(1, round(SOFT_SHARE * steps)) if steps > 1 else steps
@@ -62,8 +63,8 @@ def fit_latent_model(objective: LatentObjective, rate_weight: float, steps: int,
 
     def announce(seconds: float) -> None:  # a long encode says what it will cost once a step is timed
         if progress and seconds * steps > ANNOUNCE_AFTER_SECONDS:
-            bar.write(f"{height * width / 1e6:.1f} megapixels, {steps} steps at {seconds:.2f} s: about "
-                      f"{_duration(seconds * steps)} of training, then coding (about a minute per 10 megapixels)")
+            bar.write(f"{steps} steps at {seconds:.2f} s: about {_duration(seconds * steps)} of training, "
+                      "then coding")
 
     optimize([{"params": list(network.parameters()), "soap": True, "clip": NETWORK_GRADIENT_NORM},
               {"params": encoder_latents, "lr_scale": LATENT_LEARNING_RATE_SCALE}],
@@ -86,7 +87,7 @@ def fit_latent_model(objective: LatentObjective, rate_weight: float, steps: int,
                 cached[:] = versions, objective.features(rounded)
             return float(objective.distortion(cached[1]))
 
-        step_indices = search_steps(network, distortion, height * width, rate_weight, frozen=context_groups)
+        step_indices = search_steps(network, distortion, objective.samples, rate_weight, frozen=context_groups)
         _, integers = quantize(network, step_indices)
         parameters = dict(network.named_parameters())
         for group, values, index in zip(weight_groups(network.config), integers, step_indices):
@@ -108,7 +109,7 @@ def fit_latent_model(objective: LatentObjective, rate_weight: float, steps: int,
         parameter.requires_grad_(True)
     with torch.no_grad():
         latents = [g.cpu().numpy().astype(np.int64) for g in _rounded(encoder_latents)]
-    headers, integers = quantize_context(network, latents, step_indices)
+    headers, integers = quantize_context(network, latents, step_indices, side_data)
     return headers, integers, latents, [int(np.abs(g).max()) for g in latents], fitted_psnr
 
 
@@ -122,7 +123,7 @@ def _rounded(encoder_latents: list[torch.Tensor]) -> list[torch.Tensor]:
     return [torch.round(y).clamp(-MAX_LATENT_RANGE, MAX_LATENT_RANGE) for y in encoder_latents]
 
 
-def quantize_context(network: LatentImage, latents: list[np.ndarray], step_indices: list[int]):
+def quantize_context(network: LatentImage, latents: list[np.ndarray], step_indices: list[int], side_data=None):
     """Give each context-model tensor the power-of-two step that codes the latents and itself in the
     fewest bits (coordinate descent from 2^-8, the coder's exact tables as the price); the other
     groups keep ``step_indices``. Returns ``quant.qat.quantize``'s (headers, integers)."""
@@ -137,7 +138,7 @@ def quantize_context(network: LatentImage, latents: list[np.ndarray], step_indic
         if any(headers[i].max_abs and headers[i].step_index != step_indices[i] for i in context_groups):
             return math.inf  # a tensor too large for its step: the coder's range would be exceeded
         context = context_model(network.config, integers, [h.step_index for h in headers])
-        return sum(latent_code_lengths(context, latents, ranges)) + _bits(integers[position])
+        return sum(network.config.code_lengths(context, latents, ranges, side_data)) + _bits(integers[position])
 
     for position in context_groups:
         step_indices[position] = 4 * DEFAULT_CONTEXT_EXPONENT

@@ -21,7 +21,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .coding import CONTEXT_INPUTS, MAX_LATENT_RANGE, ContextModel, grid_shapes
+from .coding import (CONTEXT_INPUTS, MAX_LATENT_RANGE, ContextModel, decode_latents, encode_latents, grid_shapes,
+                     latent_code_lengths)
 from ...errors import BitstreamError
 from ..base import ModelConfig, Network, Ops, Parameters, layer_norm, linear, linear_shapes, relu
 
@@ -55,36 +56,16 @@ class LatentConfig(ModelConfig):
 
     def parameter_shapes(self):
         """Synthesis, context model, then the learned upsampling's filters (``upsampling`` 2)."""
-        w, levels, c = self.width, self.levels, self.context_width
-        if self.degree:
-            shapes = [("synthesis.gain", (levels,)), ("synthesis.coefficients", (levels, w, self.degree + 1)),
-                      ("synthesis.norm.weight", (w,)), ("synthesis.norm.bias", (w,))]
-        else:
-            shapes = linear_shapes("synthesis.first", levels, w)
-        for i in range(self.hidden_layers):
-            if self.rank:
-                shapes += linear_shapes(f"synthesis.hidden.{i}.down", w, self.rank, bias=False) \
-                    + linear_shapes(f"synthesis.hidden.{i}.up", self.rank, w)
-            else:
-                shapes += linear_shapes(f"synthesis.hidden.{i}", w, w)
-        shapes += linear_shapes("synthesis.output", w, self.out_features)
-        shapes += [("context.level_bias", (levels, 2))] + linear_shapes("context.hidden", CONTEXT_INPUTS, c) \
-            + linear_shapes("context.output", c, 2)
-        if self.upsampling == LEARNED_UPSAMPLING and levels > 1:
-            shapes += [("upsampling.doubling", (levels - 1, CASCADE_TAPS)),
-                       ("upsampling.sharpening", (levels - 1, CASCADE_TAPS))]
+        shapes = synthesis_and_context_shapes(self)
+        if self.upsampling == LEARNED_UPSAMPLING and self.levels > 1:
+            shapes += [("upsampling.doubling", (self.levels - 1, CASCADE_TAPS)),
+                       ("upsampling.sharpening", (self.levels - 1, CASCADE_TAPS))]
         return shapes
 
     def point_ops(self) -> Ops:
-        w, levels = self.width, self.levels
         taps = 4 if self.upsampling else 2  # per axis
-        sample = Ops(elementwise=(taps * taps + 2 * taps) * levels)  # gathers and blends per grid
-        if self.degree:  # tanh, the recurrence, projection, LayerNorm
-            first = Ops(levels * (self.degree + 1) * w, levels * (3 * self.degree + 2) + 4 * w, levels)
-        else:
-            first = Ops(levels * w, 2 * w)
-        layer = Ops(2 * w * self.rank, 3 * w + self.rank) if self.rank else Ops(w * w, 3 * w)
-        return sample + first + self.hidden_layers * layer + Ops(w * self.out_features, w + self.out_features)
+        sample = Ops(elementwise=(taps * taps + 2 * taps) * self.levels)  # gathers and blends per grid
+        return sample + synthesis_ops(self)
 
     def axis_ops(self) -> Ops:
         return Ops(elementwise=(40 if self.upsampling else 12) * self.levels)  # each grid's taps and weights
@@ -121,6 +102,17 @@ class LatentConfig(ModelConfig):
 
     def signal_shape(self) -> tuple[int, int]:
         return (self.latent_height, self.latent_width)
+
+    # the latents' coding (a scene's 3-D model has the same three, depending on its side data)
+    def encode_latents(self, coder, grids: list[np.ndarray], ranges: list[int], context: ContextModel,
+                       side_data=None) -> None:
+        encode_latents(coder, grids, ranges, context)
+
+    def decode_latents(self, coder, ranges: list[int], context: ContextModel, side_data=None) -> list[np.ndarray]:
+        return decode_latents(coder, self.latent_shapes(), ranges, context)
+
+    def code_lengths(self, context: ContextModel, grids: list[np.ndarray], ranges: list[int], side_data=None):
+        return latent_code_lengths(context, grids, ranges)
 
     def limits(self) -> dict[str, tuple[int, int]]:
         return {
@@ -290,35 +282,71 @@ class LatentNetwork(Network):
         return np.moveaxis(np.concatenate(samples), 0, -1)
 
     def synthesize(self, features: np.ndarray) -> np.ndarray:
-        """Latent features ``(..., levels)`` -> samples ``(..., out_features)``."""
-        config, p = self.config, self.parameters
-        if not config.degree:  # a plain ReLU MLP
-            z = relu(linear(features, p, "synthesis.first"))
-            for i in range(config.hidden_layers):
-                z = relu(self._hidden(z, i))
-            return linear(z, p, "synthesis.output")
-        t = np.tanh(features * p["synthesis.gain"])
-        basis = [np.ones_like(t), t]  # T_k by the recurrence T_{k+1} = 2t·T_k − T_{k−1}
-        for _ in range(2, config.degree + 1):
-            basis.append(2 * t * basis[-1] - basis[-2])
-        terms = np.stack(basis[:config.degree + 1], axis=-1)  # (..., levels, D + 1)
-        coefficients = p["synthesis.coefficients"]  # (levels, width, D + 1)
-        flat = terms.reshape(*terms.shape[:-2], -1)
-        psi = layer_norm(flat @ coefficients.transpose(0, 2, 1).reshape(flat.shape[-1], -1),
-                         p["synthesis.norm.weight"], p["synthesis.norm.bias"])
-        z = psi  # SL²A: every layer's input modulated by ψ
-        for i in range(config.hidden_layers):
-            z = relu(self._hidden(z * psi, i))
-        return linear(z * psi, p, "synthesis.output")
-
-    def _hidden(self, z: np.ndarray, index: int) -> np.ndarray:
-        name = f"synthesis.hidden.{index}"
-        if self.config.rank:
-            return linear(linear(z, self.parameters, f"{name}.down"), self.parameters, f"{name}.up")
-        return linear(z, self.parameters, name)
+        return synthesize(self.config, self.parameters, features)
 
     def on_grid(self, axes):
         return self.synthesize(self.features(axes))
+
+
+def synthesis_and_context_shapes(config) -> list:
+    """``parameter_shapes`` of a latent model's synthesis (``config.levels`` features in, SL²A or a
+    plain ReLU MLP) and of its context model: what the 2-D and 3-D latent models share."""
+    w, levels, c = config.width, config.levels, config.context_width
+    if config.degree:
+        shapes = [("synthesis.gain", (levels,)), ("synthesis.coefficients", (levels, w, config.degree + 1)),
+                  ("synthesis.norm.weight", (w,)), ("synthesis.norm.bias", (w,))]
+    else:
+        shapes = linear_shapes("synthesis.first", levels, w)
+    for i in range(config.hidden_layers):
+        if config.rank:
+            shapes += linear_shapes(f"synthesis.hidden.{i}.down", w, config.rank, bias=False) \
+                + linear_shapes(f"synthesis.hidden.{i}.up", config.rank, w)
+        else:
+            shapes += linear_shapes(f"synthesis.hidden.{i}", w, w)
+    shapes += linear_shapes("synthesis.output", w, config.out_features)
+    return shapes + [("context.level_bias", (levels, 2))] + linear_shapes("context.hidden", CONTEXT_INPUTS, c) \
+        + linear_shapes("context.output", c, 2)
+
+
+def synthesis_ops(config) -> Ops:
+    """The synthesis's arithmetic per point, from its ``levels`` features."""
+    w, levels = config.width, config.levels
+    if config.degree:  # tanh, the recurrence, projection, LayerNorm
+        first = Ops(levels * (config.degree + 1) * w, levels * (3 * config.degree + 2) + 4 * w, levels)
+    else:
+        first = Ops(levels * w, 2 * w)
+    layer = Ops(2 * w * config.rank, 3 * w + config.rank) if config.rank else Ops(w * w, 3 * w)
+    return first + config.hidden_layers * layer + Ops(w * config.out_features, w + config.out_features)
+
+
+def synthesize(config, p, features: np.ndarray) -> np.ndarray:
+    """Latent features ``(..., levels)`` -> samples ``(..., out_features)``: the synthesis of
+    ``config`` with weights ``p``."""
+    if not config.degree:  # a plain ReLU MLP
+        z = relu(linear(features, p, "synthesis.first"))
+        for i in range(config.hidden_layers):
+            z = relu(_hidden(config, p, z, i))
+        return linear(z, p, "synthesis.output")
+    t = np.tanh(features * p["synthesis.gain"])
+    basis = [np.ones_like(t), t]  # T_k by the recurrence T_{k+1} = 2t·T_k − T_{k−1}
+    for _ in range(2, config.degree + 1):
+        basis.append(2 * t * basis[-1] - basis[-2])
+    terms = np.stack(basis[:config.degree + 1], axis=-1)  # (..., levels, D + 1)
+    coefficients = p["synthesis.coefficients"]  # (levels, width, D + 1)
+    flat = terms.reshape(*terms.shape[:-2], -1)
+    psi = layer_norm(flat @ coefficients.transpose(0, 2, 1).reshape(flat.shape[-1], -1),
+                     p["synthesis.norm.weight"], p["synthesis.norm.bias"])
+    z = psi  # SL²A: every layer's input modulated by ψ
+    for i in range(config.hidden_layers):
+        z = relu(_hidden(config, p, z * psi, i))
+    return linear(z * psi, p, "synthesis.output")
+
+
+def _hidden(config, p, z: np.ndarray, index: int) -> np.ndarray:
+    name = f"synthesis.hidden.{index}"
+    if config.rank:
+        return linear(linear(z, p, f"{name}.down"), p, f"{name}.up")
+    return linear(z, p, name)
 
 
 CONTEXT_TENSORS = ("context.hidden.weight", "context.hidden.bias", "context.output.weight", "context.output.bias",

@@ -69,6 +69,7 @@ class LatentObjective:
             raise ValueError(f"precision must be one of {PRECISIONS}, not {precision!r}")
         self.network, self.target, self.known = network, target, known
         self.pixels = target.shape[0] * target.shape[1] if known is None else float(known.sum())
+        self.samples = target.shape[0] * target.shape[1]  # the unit of the rate term in the step search
         self.bfloat16 = precision == "bfloat16" or (precision == "auto" and native_bfloat16(target.device))
         config, device = network.config, target.device
         height, width = config.signal_shape()
@@ -83,15 +84,9 @@ class LatentObjective:
                                         device=device)
         self._chunk_rows = [max(1, chunk_latents // columns) for _, columns in shapes]
 
-    def quantize(self, latents: torch.Tensor, progress: float, hard: bool, generator: torch.Generator):
-        """``Q(y)``: straight-through rounding (``hard``), else soft rounding with Gaussian noise,
-        temperature 0.3 → 0.1 and noise 0.25 → 0.1 as ``progress`` goes 0 → 1 (C3's schedule)."""
-        if hard:
-            return latents + (torch.round(latents) - latents).detach()
-        temperature = 0.3 + (0.1 - 0.3) * progress
-        noise = (0.25 + (0.1 - 0.25) * progress) * torch.randn(latents.shape, generator=generator,
-                                                               device=latents.device)
-        return _NoisySoftRound.apply(latents, noise, temperature)
+    @staticmethod
+    def quantize(latents: torch.Tensor, progress: float, hard: bool, generator: torch.Generator):
+        return quantize_latents(latents, progress, hard, generator)
 
     def backward(self, grids: list[torch.Tensor], rate_weight: float, training: bool = True):
         """The loss MSE + ``rate_weight`` · bits / pixels of ``grids`` (latents, part of a graph),
@@ -256,6 +251,16 @@ class _SparseProduct(torch.autograd.Function):
 def _resample(grid: torch.Tensor, rows: _SparseRows, columns: _SparseRows) -> torch.Tensor:
     """rows · grid · columnsᵀ."""
     return (columns @ (rows @ grid).T).T
+
+
+def quantize_latents(latents: torch.Tensor, progress: float, hard: bool, generator: torch.Generator):
+    """``Q(y)``: straight-through rounding (``hard``), else soft rounding with Gaussian noise,
+    temperature 0.3 → 0.1 and noise 0.25 → 0.1 as ``progress`` goes 0 → 1 (C3's schedule)."""
+    if hard:
+        return latents + (torch.round(latents) - latents).detach()
+    temperature = 0.3 + (0.1 - 0.3) * progress
+    noise = (0.25 + (0.1 - 0.25) * progress) * torch.randn(latents.shape, generator=generator, device=latents.device)
+    return _NoisySoftRound.apply(latents, noise, temperature)
 
 
 class _NoisySoftRound(torch.autograd.Function):

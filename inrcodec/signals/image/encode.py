@@ -23,7 +23,7 @@ def image_target(signal: ImageSignal, device: torch.device) -> torch.Tensor:
 class ImageEncoding(ImageType, SignalEncoding):
     default_model = DEFAULT_MODEL
 
-    def default_steps(self, level: int) -> int:
+    def default_steps(self, level: int, model: str) -> int:
         return DEFAULT_STEPS
 
     def model_config(self, model: str, level: int, geometry: ImageGeometry) -> ModelConfig:
@@ -35,6 +35,14 @@ class ImageEncoding(ImageType, SignalEncoding):
     def objective(self, signal: ImageSignal, generator: torch.Generator,
                   known: np.ndarray | None = None) -> GridObjective:
         return GridObjective(image_target(signal, generator.device), batch_samples(signal.geometry.pixels), generator, known)
+
+    def latent_objective(self, signal: ImageSignal, network, generator: torch.Generator,
+                         known: np.ndarray | None = None, precision: str = "auto", formulation=None):
+        from ...models.latent.objective import LatentObjective
+
+        device = generator.device
+        mask = None if known is None else torch.from_numpy(known).to(device)[..., None].float()
+        return (formulation or LatentObjective)(network, image_target(signal, device), mask, precision)
 
     def measure(self, signal: ImageSignal, decoded: np.ndarray, known: np.ndarray | None) -> dict:
         if known is None:

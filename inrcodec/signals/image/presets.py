@@ -15,6 +15,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from ...errors import InputError
 from ...models import REGISTRY, LatentConfig, ModelConfig, Sl2aConfig
 from ...presets import QUALITY_LEVELS
 
@@ -117,6 +118,8 @@ def model_config(model: str, level: int, sides: tuple[int, int], channels: int) 
     if model == "latent":
         preset(level)  # validates the level
         return latent_config(level, sides, channels)
+    if model == "latent3d":
+        raise InputError("the latent3d model codes scenes only; choose latent, sl2a or a baseline for images")
     sl2a = sl2a_config(level, sides, channels)
     if model == "sl2a":
         return sl2a

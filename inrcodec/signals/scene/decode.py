@@ -144,39 +144,57 @@ class RayMarcher:
         self.geometry, self.occupancy = geometry, occupancy
         self.centre = geometry.centre.astype(np.float32)
         self.halves = geometry.halves.astype(np.float32)
-        self.segments = np.arange(geometry.samples_per_ray, dtype=np.float32) + np.float32(0.5)
 
     def points(self, origins: np.ndarray, directions: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Sample positions ``(R, S, 3)`` in [-1, 1]³ box coordinates and which of them to evaluate."""
-        depths = np.float32(self.geometry.near) + self.segments * np.float32(self.geometry.step)
+        """Sample positions ``(R, M, 3)`` in [-1, 1]³ box coordinates and which of them to evaluate:
+        per ray only the M samples that may lie in the box (``box_samples``; the others have no
+        density, so the composite is the same)."""
+        first, count = box_samples(self.geometry, origins, directions)
+        columns = np.arange(int(count.max(initial=0)), dtype=np.int64)
+        segments = (first[:, None] + columns).astype(np.float32) + np.float32(0.5)  # sample s at s + ½
+        depths = np.float32(self.geometry.near) + segments * np.float32(self.geometry.step)
         side = self.geometry.grid_side
+        inside = columns < count[:, None]
+        flat = np.zeros(inside.shape, dtype=np.int32)  # the cell's index in the occupancy grid, x first
         with np.errstate(over="ignore", invalid="ignore"):  # a hostile box: positions beyond float32
-            positions = (origins[:, None] + depths[None, :, None] * directions[:, None] - self.centre) / self.halves
-            cells = np.floor((positions + 1) / 2 * side)
-            inside = ((cells >= 0) & (cells < side)).all(axis=-1)
-        cells = np.clip(np.nan_to_num(cells), 0, side - 1).astype(np.int64)
-        active = inside & self.occupancy[cells[..., 0], cells[..., 1], cells[..., 2]]
+            positions = (origins[:, None] + depths[..., None] * directions[:, None] - self.centre) / self.halves
+            for axis in range(3):
+                cells = np.floor((positions[..., axis] + 1) / 2 * side)
+                inside &= (cells >= 0) & (cells < side)
+                flat = flat * side + np.clip(np.nan_to_num(cells), 0, side - 1).astype(np.int32)
+        active = inside & self.occupancy.reshape(-1)[flat]
         return positions, active
 
     def composite(self, network: Network, positions: np.ndarray, active: np.ndarray) -> np.ndarray:
         """Colours ``(R, 3)`` of rays whose samples are ``positions`` (evaluated where ``active``), in
-        tiles of bounded activation memory whatever the network's width."""
-        rays, samples = active.shape
-        density = np.zeros((rays, samples), dtype=np.float32)
-        colour = np.zeros((rays, samples, 3), dtype=np.float32)
+        tiles of bounded activation memory whatever the network's width. Only the evaluated samples
+        are composited (the others have no density: they change nothing), each ray's running sum of
+        optical depth taken from one float64 running sum over all of them; the colour on white,
+        Σ w·c + 1 − Σ w, is summed as 1 + Σ w·(c − 1)."""
+        rays = active.shape[0]
         points = positions[active]
-        if len(points):
-            tile = max(1, ACTIVATION_BUDGET_BYTES // (network.config.floats_per_point() * FLOAT_BYTES))
-            outputs = np.concatenate([network.on_points(points[start:start + tile])
-                                      for start in range(0, len(points), tile)])
-            with np.errstate(over="ignore"):
-                density[active] = np.logaddexp(np.float32(0), outputs[:, 0])  # softplus
-                colour[active] = 1 / (1 + np.exp(-outputs[:, 1:4]))  # sigmoid
-        optical = density * np.float32(self.geometry.step)
-        alpha = 1 - np.exp(-optical)
-        transmittance = np.exp(-(np.cumsum(optical, axis=1) - optical))
-        weights = alpha * transmittance
-        return (weights[..., None] * colour).sum(axis=1) + (1 - weights.sum(axis=1, keepdims=True))
+        out = np.ones((rays, 3), dtype=np.float32)
+        if not len(points):
+            return out
+        tile = max(1, ACTIVATION_BUDGET_BYTES // (network.config.floats_per_point() * FLOAT_BYTES))
+        outputs = np.concatenate([network.on_points(points[start:start + tile])
+                                  for start in range(0, len(points), tile)])
+        with np.errstate(over="ignore", invalid="ignore"):
+            density = np.logaddexp(np.float32(0), outputs[:, 0])  # softplus
+            colour = 1 / (1 + np.exp(-outputs[:, 1:4]))  # sigmoid
+            # an opaque sample is opaque at any depth past 10^4: clamped, so that a hostile file's
+            # infinite (or NaN) density cannot reach the other rays' running sums
+            optical = np.minimum(np.nan_to_num(density * np.float32(self.geometry.step), nan=0.0), np.float32(1e4))
+        ray = np.nonzero(active)[0]  # row-major: each ray's samples together, front to back
+        counts = np.bincount(ray, minlength=rays)
+        running = np.cumsum(optical, dtype=np.float64)
+        before = running - optical  # optical depth in front of each sample, over all rays so far
+        starts = np.cumsum(counts) - counts
+        before -= np.repeat(before[starts[counts > 0]], counts[counts > 0])
+        weights = (1 - np.exp(-optical)) * np.exp(-before).astype(np.float32)
+        for channel in range(3):
+            out[:, channel] += np.bincount(ray, weights=weights * (colour[:, channel] - 1), minlength=rays)
+        return out
 
 
 @dataclass
@@ -207,31 +225,29 @@ class DecodedScene:
         return Views(poses, self.width, self.height, focal)
 
     def render(self, views: Views, progress=None) -> np.ndarray:
-        """``(N, H, W, 3)`` uint8 renders of ``views``, one chunk of rays at a time; the work is
-        checked against the limits once the occupancy grid says how many samples are evaluated."""
+        """``(N, H, W, 3)`` uint8 renders of ``views``, one chunk of rays at a time. Each view's work
+        is checked against the limits (how many views to render is the caller's choice, how costly
+        each one is the file's), counted as the occupancy grid says how many samples are evaluated."""
         marcher = RayMarcher(self.geometry, self.occupancy)
         config = self.network.config  # a ray sample has its own coordinate on every axis: a separable
         point_ops = config.point_ops() + config.in_features * config.axis_ops() + COMPOSITE_OPS  # layer's too
         chunk = rays_per_chunk(self.geometry)
-        rays = len(views.poses) * views.height * views.width
+        rays = views.height * views.width
         if (rays * self.geometry.samples_per_ray * SAMPLE_TEST_OPS).macs > self.limits.max_macs:
             raise self._over_budget(views)  # before the views' pixels are allocated
-        if rays * 3 > self.limits.max_memory_bytes:
+        if len(views.poses) * rays * 3 > self.limits.max_memory_bytes:
             raise LimitError(f"{len(views.poses)} views of {views.width}x{views.height} need "
-                             f"{rays * 3 / 2**20:.0f} MB, over the limit of {self.limits.max_memory_bytes / 2**20:.0f} MB "
-                             "(raise it with --max-memory)")
+                             f"{len(views.poses) * rays * 3 / 2**20:.0f} MB, over the limit of "
+                             f"{self.limits.max_memory_bytes / 2**20:.0f} MB (raise it with --max-memory)")
         out = np.empty((len(views.poses), views.height, views.width, 3), dtype=np.uint8)
-        budget = self.limits.max_macs
         for index in range(len(views.poses)):
+            budget = self.limits.max_macs
             origins, directions = (a.astype(np.float32) for a in views.rays(index))
             flat = out[index].reshape(-1, 3)
             for start in range(0, len(origins), chunk):
                 rows = slice(start, start + chunk)
-                budget -= (min(chunk, len(origins) - start) * self.geometry.samples_per_ray * SAMPLE_TEST_OPS).macs
-                if budget < 0:
-                    raise self._over_budget(views)
                 positions, active = marcher.points(origins[rows], directions[rows])
-                budget -= int(np.count_nonzero(active)) * point_ops.macs
+                budget -= (active.size * SAMPLE_TEST_OPS).macs + int(np.count_nonzero(active)) * point_ops.macs
                 if budget < 0:
                     raise self._over_budget(views)
                 colours = marcher.composite(self.network, positions, active)
@@ -241,9 +257,24 @@ class DecodedScene:
         return out
 
     def _over_budget(self, views: Views) -> LimitError:
-        return LimitError(f"rendering {len(views.poses)} views of {views.width}x{views.height} needs more than "
+        return LimitError(f"rendering a view of {views.width}x{views.height} needs more than "
                           f"{self.limits.max_macs:.3g} multiply-adds (raise it with --max-macs if you trust the "
                           "file and can wait)")
+
+
+def box_samples(geometry: SceneGeometry, origins: np.ndarray, directions: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per ray, the first of its samples that may lie in the box and how many (one more each side
+    than the box's interval computed in floats says: the cell test decides)."""
+    low, high = geometry.centre - geometry.halves, geometry.centre + geometry.halves
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        inverse = 1 / np.where(np.abs(directions) < 1e-12, 1e-12, directions).astype(np.float64)
+        a, b = (low - origins) * inverse, (high - origins) * inverse
+        enter = np.maximum(np.nan_to_num(np.minimum(a, b).max(axis=1), nan=np.inf), geometry.near)
+        leave = np.minimum(np.nan_to_num(np.maximum(a, b).min(axis=1), nan=-np.inf), geometry.far)
+        first = np.clip(np.floor((enter - geometry.near) / geometry.step - 0.5), 0, geometry.samples_per_ray)
+        last = np.clip(np.ceil((leave - geometry.near) / geometry.step - 0.5), -1, geometry.samples_per_ray - 1)
+    count = np.where(leave > enter, np.maximum(last - first + 1, 0), 0)
+    return first.astype(np.int64), count.astype(np.int64)
 
 
 def rays_per_chunk(geometry: SceneGeometry) -> int:

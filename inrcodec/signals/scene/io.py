@@ -22,7 +22,8 @@ from .decode import MAX_VIEW_SIDE, SceneGeometry, Views, orbit_poses
 SCENE_SUFFIXES = (".npz",)
 DEFAULT_SCENE_SIDE = 100  # training views are resized to this longer side unless --size says otherwise
 GRID_SIDE = 64  # occupancy cells per axis of the box (a 64³ hull, ~1.3 KB with zstd: benchmarks/RESULTS.md, Scenes)
-SAMPLES_PER_RAY = 96
+SAMPLES_PER_RAY = 96  # at least: views over 120 pixels take 0.8 samples per pixel of their longer side
+SAMPLES_PER_PIXEL = 0.8
 MAX_VIEWS = 1000
 BOX_MARGIN_CELLS = 1
 MIN_SEEN_SHARE = 0.25  # a cell is carved only if at least this share of the views sees it
@@ -216,7 +217,8 @@ def carve(views: Views, alpha: np.ndarray) -> tuple[SceneGeometry, np.ndarray]:
     near = max(0.0, float(np.min(np.linalg.norm(relative, axis=1))) - reach)
     far = float(np.max(np.linalg.norm(relative, axis=1))) + reach
     geometry = SceneGeometry(
-        width=views.width, height=views.height, samples_per_ray=SAMPLES_PER_RAY, grid_side=GRID_SIDE,
+        width=views.width, height=views.height, grid_side=GRID_SIDE,
+        samples_per_ray=max(SAMPLES_PER_RAY, round(SAMPLES_PER_PIXEL * max(views.width, views.height))),
         focal=float(np.float32(views.focal)), near=float(np.float32(near)), far=float(np.float32(far)),
         centre_x=float(np.float32(centre[0])), centre_y=float(np.float32(centre[1])), centre_z=float(np.float32(centre[2])),
         half_x=float(np.float32(halves[0])), half_y=float(np.float32(halves[1])), half_z=float(np.float32(halves[2])),

@@ -116,7 +116,7 @@ def iou(a: np.ndarray, b: np.ndarray) -> float:
 class VolumeEncoding(VolumeType, SignalEncoding):
     default_model = "sl2a"  # the latent-grid model codes images only
 
-    def default_steps(self, level: int) -> int:
+    def default_steps(self, level: int, model: str) -> int:
         return VOLUME_PRESETS[level - 1].steps
 
     def model_config(self, model: str, level: int, geometry: VolumeGeometry) -> ModelConfig:

@@ -1,0 +1,111 @@
+"""The trainable (PyTorch) twin of the 3-D latent-grid model (``network.py``) and the latents' rate
+under the float context model, as the encoder trains them. The synthesis and context networks are
+the latent image model's own (``latent.trainable``)."""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from ...train.rate import laplace_bits
+from ..latent.objective import LOG_SCALE_RANGE
+from ..latent.trainable import ContextNetwork, Synthesis
+from ..trainable_base import CoordinateNetwork
+from .coding import PAD, Waves, parent_taps
+from .network import Latent3dConfig
+
+
+class LatentScene(CoordinateNetwork):
+    """Latent grids (buffers: the decoder's integers), synthesis and context model."""
+
+    def __init__(self, config: Latent3dConfig):
+        super().__init__()
+        self.config = config
+        self.synthesis = Synthesis(config)
+        self.context = ContextNetwork(config)
+        for level, shape in enumerate(config.latent_shapes()):
+            self.register_buffer(f"latent{level}", torch.zeros(shape), persistent=False)
+
+    def latent_grids(self) -> list[torch.Tensor]:
+        return [getattr(self, f"latent{level}") for level in range(self.config.levels)]
+
+    def set_latents(self, grids) -> None:
+        for level, grid in enumerate(grids):
+            getattr(self, f"latent{level}").copy_(torch.as_tensor(grid))
+
+    def field(self, points: torch.Tensor, grids: list[torch.Tensor]) -> torch.Tensor:
+        """``(N, 3)`` points -> ``(N, 4)`` outputs, from ``grids`` (the encoder's latents)."""
+        return self.synthesis(features(points, grids))
+
+    def forward_points(self, coords: torch.Tensor) -> torch.Tensor:
+        return self.field(coords, self.latent_grids())
+
+
+def features(points: torch.Tensor, grids: list[torch.Tensor]) -> torch.Tensor:
+    """Each grid ``(n_x, n_y, n_z)`` trilinearly at ``(N, 3)`` points: ``(N, levels)``.
+    ``grid_sample`` (cell-centred, border-clamped) is the normative taps' arithmetic."""
+    where = points[None, :, None, None, :]  # grid_sample reads (x, y, z) against a (z, y, x) volume
+    return torch.cat([F.grid_sample(grid.permute(2, 1, 0)[None, None], where, mode="bilinear",
+                                    padding_mode="border", align_corners=False)[0, :, :, 0, 0]
+                      for grid in grids]).T
+
+
+class LatentRate:
+    """Bits of the live latents of every grid under the float context model's Laplace(μ, b): each
+    live latent's context is gathered from the grid (zero-padded) and its parent's trilinear doubling,
+    as ``coding`` reads them."""
+
+    def __init__(self, masks: list[np.ndarray], device: torch.device):
+        self.levels = []
+        for level, mask in enumerate(masks):
+            waves = Waves(mask)
+            padded_shape = waves.padded_shape
+            neighbours = torch.from_numpy(waves.padded[:, None] + waves.offsets).to(device)
+            cells = waves.cells
+            flat = torch.from_numpy(np.ravel_multi_index(tuple(cells.T), mask.shape)).to(device)
+            parent = None
+            if level + 1 < len(masks):
+                coarse = masks[level + 1].shape
+                taps = [parent_taps(n, limit) for n, limit in zip(mask.shape, coarse)]
+                indices, weights = [], []
+                for wx, ix in zip((3, 1), taps[0]):
+                    for wy, iy in zip((3, 1), taps[1]):
+                        for wz, iz in zip((3, 1), taps[2]):
+                            indices.append(np.ravel_multi_index((ix[cells[:, 0]], iy[cells[:, 1]], iz[cells[:, 2]]), coarse))
+                            weights.append(wx * wy * wz / 64)
+                parent = (torch.from_numpy(np.stack(indices, 1)).to(device),
+                          torch.tensor(weights, dtype=torch.float32, device=device))
+            self.levels.append((padded_shape, neighbours, flat, parent))
+
+    def live_count(self) -> int:
+        return sum(len(flat) for _, _, flat, _ in self.levels)
+
+    def bits(self, grids: list[torch.Tensor], context: ContextNetwork, share: float = 1.0,
+             generator: torch.Generator | None = None) -> torch.Tensor:
+        """The bits of every live latent, or (``share`` < 1) an unbiased estimate from that share
+        of them drawn at random."""
+        total = grids[0].new_zeros(())
+        for level, (shape, neighbours, flat, parent) in enumerate(self.levels):
+            if not len(flat):
+                continue
+            scale = 1.0
+            if share < 1:
+                chosen = torch.randint(0, len(flat), (max(1, round(share * len(flat))),), generator=generator,
+                                       device=flat.device)
+                scale = len(flat) / len(chosen)
+                neighbours, flat = neighbours[chosen], flat[chosen]
+                parent = None if parent is None else (parent[0][chosen], parent[1])
+            grid = grids[level]
+            padded = F.pad(grid[None, None], (PAD,) * 6)[0, 0].reshape(-1)
+            inputs = [padded[neighbours]]
+            if parent is None:
+                inputs.append(grid.new_zeros(len(flat), 1))
+            else:
+                indices, weights = parent
+                inputs.append((grids[level + 1].reshape(-1)[indices] * weights).sum(1, keepdim=True))
+            mean, log2_scale = context(torch.cat(inputs, 1), level)
+            total = total + scale * laplace_bits(grid.reshape(-1)[flat], torch.exp2(log2_scale.clamp(*LOG_SCALE_RANGE)), mean)
+        return total
+
+
