@@ -439,8 +439,8 @@ def info(input_path, as_json, max_pixels, max_macs, max_memory_mb):
     if stream.latent_grids:
         click.echo(f"{'latent grid':40} {'latents':>8} {'bits/each':>10} {'range':>7} {'share':>7}")
         for level, grid in enumerate(stream.latent_grids):
-            count = grid.rows * grid.columns
-            click.echo(f"{f'1:{2 ** level} ({grid.columns}x{grid.rows})':40} {count:8d} {grid.bits / count:10.3f} "
+            sides = "x".join(map(str, grid.shape[::-1] if len(grid.shape) == 2 else grid.shape))  # W×H, or x×y×z
+            click.echo(f"{f'1:{2 ** level} ({sides})':40} {grid.coded:8d} {grid.bits / max(1, grid.coded):10.3f} "
                        f"{grid.max_abs:7d} {100 * grid.bits / total_bits:6.1f}%")
 
 

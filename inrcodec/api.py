@@ -24,13 +24,12 @@ from .decoder import decode as _decode
 from .decoder import decode_image as _decode_image
 from .device import check_decode_device
 from .entropy import code_length
-from .models.latent.coding import latent_code_lengths
 from .models import REGISTRY, entry_for_id
 from .presets import DEFAULT_EFFORT, DEFAULT_QUALITY, PRECISIONS, QUALITY_LEVELS
 from .signals.image.presets import DEFAULT_MODEL
 from .quant import group_sizes, step_from_index, weight_groups
 from .render import DEFAULT_MAX_MACS, DEFAULT_MAX_MEMORY_BYTES, DEFAULT_MAX_SAMPLES, DecodeLimits
-from .signals import SignalKind, source_kind
+from .signals import SignalKind, signal_type, source_kind
 from .signals.scene.decode import DecodedScene
 from .signals.volume.decode import Volume
 
@@ -214,10 +213,10 @@ class GroupInfo:
 
 @dataclass(frozen=True)
 class LatentGridInfo:
-    rows: int
-    columns: int
+    shape: tuple[int, ...]  # (rows, columns) of an image's grid, (x, y, z) of a scene's
+    coded: int  # latents in the file (a scene codes only those its occupancy grid can reach)
     max_abs: int
-    bits: float  # its code length under the context model's tables
+    bits: float  # their code length under the context model's tables
 
 
 @dataclass(frozen=True)
@@ -250,9 +249,11 @@ def read_info(data: bytes, *, max_samples: int = DEFAULT_MAX_SAMPLES, max_macs: 
     grids = ()
     if latents:
         context = context_model(stream.config, integers, [h.step_index for h in stream.groups])
-        lengths = latent_code_lengths(context, latents, list(stream.latent_ranges))
-        grids = tuple(LatentGridInfo(*grid.shape, latent_range, bits)
-                      for grid, latent_range, bits in zip(latents, stream.latent_ranges, lengths))
+        side_data = signal_type(stream.kind).side_data(stream.geometry, stream.side_data)
+        lengths = stream.config.code_lengths(context, latents, list(stream.latent_ranges), side_data)
+        coded = stream.config.coded_latents(side_data)
+        grids = tuple(LatentGridInfo(grid.shape, count, latent_range, bits)
+                      for grid, count, latent_range, bits in zip(latents, coded, stream.latent_ranges, lengths))
     groups = tuple(
         GroupInfo(group.label, size, step_from_index(header.step_index) if header.max_abs else 0.0,
                   header.max_abs, code_length(q, header.scale_index, header.max_abs) if header.max_abs else 0.0)

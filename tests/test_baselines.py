@@ -11,7 +11,10 @@ from inrcodec.signals.image.presets import model_config
 from inrcodec.signals.encoding import centres_tensor as cell_centres
 
 
-@pytest.mark.parametrize("model", MODEL_NAMES)
+IMAGE_MODELS = [name for name in MODEL_NAMES if name != "latent3d"]  # latent3d codes scenes (test_latent3d)
+
+
+@pytest.mark.parametrize("model", IMAGE_MODELS)
 def test_every_model_round_trips_encode_decode(model, small_rgb):
     result = inrcodec.encode(small_rgb, model=model, quality=2, iterations=40, device="cpu")
     stream = read_bitstream(result.data)
@@ -33,7 +36,7 @@ def test_sizes_match_sl2a_at_every_level(model):
         assert 0.85 * reference <= count <= reference  # the widest that fits the budget
 
 
-@pytest.mark.parametrize("model", MODEL_NAMES)
+@pytest.mark.parametrize("model", IMAGE_MODELS)
 def test_grid_evaluation_equals_pointwise_evaluation(model):
     network = build_model(model_config(model, 2, (64, 64), 3))
     grid = Grid((cell_centres(5), cell_centres(4)))

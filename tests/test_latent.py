@@ -181,7 +181,8 @@ def test_a_latent_encode_decodes_to_what_it_reports_at_any_scale(small_rgb):
     info = inrcodec.read_info(result.data)
     bits = sum(g.bits for g in info.groups) + sum(g.bits for g in info.latent_grids)
     assert 8 * info.payload_bytes - 64 <= bits <= 8 * info.payload_bytes + 32
-    assert [(g.rows, g.columns) for g in info.latent_grids] == read_bitstream(result.data).config.latent_shapes()
+    assert [g.shape for g in info.latent_grids] == read_bitstream(result.data).config.latent_shapes()
+    assert [g.coded for g in info.latent_grids] == [rows * columns for rows, columns in (g.shape for g in info.latent_grids)]
 
 
 def test_latent_symbols_decode_identically_with_one_and_two_threads():

@@ -138,3 +138,18 @@ def test_the_latent3d_model_is_refused_for_images_with_a_clear_error():
 
     with pytest.raises(InputError, match="scenes only"):
         inrcodec.encode_image(np.zeros((8, 8, 3), np.uint8), model="latent3d", iterations=1)
+
+
+def test_info_prices_the_coded_latents_of_a_latent_scene(ball_latent):
+    import inrcodec
+    from inrcodec.bitstream import read_bitstream
+    from inrcodec.signals.scene.decode import unpack_occupancy
+
+    _, data, _ = ball_latent
+    info = inrcodec.read_info(data)
+    stream = read_bitstream(data)
+    masks = live_masks(unpack_occupancy(stream.side_data, stream.geometry.grid_side), stream.config.latent_shapes())
+    assert [g.shape for g in info.latent_grids] == stream.config.latent_shapes()
+    assert [g.coded for g in info.latent_grids] == [int(mask.sum()) for mask in masks]
+    bits = sum(g.bits for g in info.groups) + sum(g.bits for g in info.latent_grids)
+    assert 8 * info.payload_bytes - 64 <= bits <= 8 * info.payload_bytes + 32

@@ -84,4 +84,4 @@ def test_the_largest_legal_network_of_every_family_is_refused_by_a_work_limit_it
         with pytest.raises(LimitError, match="multiply-adds"):  # ... its largest legal one does not
             limits.check(plan_render(stream.config, (256, 256), 256 * 256 * 3))
         families.add(family)
-    assert families == set(REGISTRY)
+    assert families == set(REGISTRY) - {"latent3d"}  # scenes only: its largest legal seeds are scenes

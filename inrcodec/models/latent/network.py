@@ -114,6 +114,9 @@ class LatentConfig(ModelConfig):
     def code_lengths(self, context: ContextModel, grids: list[np.ndarray], ranges: list[int], side_data=None):
         return latent_code_lengths(context, grids, ranges)
 
+    def coded_latents(self, side_data=None) -> list[int]:
+        return [rows * columns for rows, columns in self.latent_shapes()]
+
     def limits(self) -> dict[str, tuple[int, int]]:
         return {
             **super().limits(),

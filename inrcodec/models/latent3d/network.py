@@ -86,6 +86,9 @@ class Latent3dConfig(ModelConfig):
     def code_lengths(self, context, grids: list[np.ndarray], ranges: list[int], occupancy: np.ndarray):
         return latent_code_lengths(context, grids, live_masks(occupancy, self.latent_shapes()), ranges)
 
+    def coded_latents(self, occupancy: np.ndarray) -> list[int]:
+        return [int(mask.sum()) for mask in live_masks(occupancy, self.latent_shapes())]
+
     def limits(self) -> dict[str, tuple[int, int]]:
         return {
             **super().limits(),
