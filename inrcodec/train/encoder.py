@@ -151,15 +151,16 @@ def encode_signal(signal, *, quality: int = DEFAULT_QUALITY, model: str | None =
         learning_rate = entry.learning_rate if learning_rate is None else learning_rate
         options = dict(rate_weight=rate_weight, steps=steps, learning_rate=learning_rate, generator=generator,
                        progress=progress, label=f"q{quality}")
+        side_data = kind.pack_side_data(signal)
         if not entry.weight_only:
             headers, payload, latent_ranges, fitted = _code_latent_model(
                 kind.latent_objective(signal, network, generator, known, precision, objective),
-                side_data=kind.side_data(geometry, kind.pack_side_data(signal)), **options)
+                side_data=kind.side_data(geometry, side_data), **options)
         else:
             headers, payload, latent_ranges, fitted = _code_weight_model(
                 network, kind.objective(signal, generator, known), **options)
         stream = Bitstream(signal.kind, geometry, entry.id, config, tuple(headers), payload,
-                           latent_ranges=tuple(latent_ranges), side_data=kind.pack_side_data(signal))
+                           latent_ranges=tuple(latent_ranges), side_data=side_data)
         data = write_bitstream(stream)
 
         metrics = kind.measure(signal, decode(data, expect=signal.kind), known)

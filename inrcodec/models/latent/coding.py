@@ -198,10 +198,19 @@ def encode_latents(coder, grids: list[np.ndarray], ranges: list[int], model: Con
         centres, scale_indices, offsets = (table[waves.rows, waves.columns]
                                            for table in _grid_tables(model, level, grids, max_abs))
         symbols = (grid[waves.rows, waves.columns] - centres + 2 * max_abs).astype(np.int32)
-        cache = TableCache(max_abs)
-        for start in range(0, len(symbols), CHUNK_SYMBOLS):
-            stop = start + CHUNK_SYMBOLS
-            chunks.append((symbols[start:stop], cache, scale_indices[start:stop], offsets[start:stop]))
+        chunks += symbol_chunks(symbols, max_abs, scale_indices, offsets)
+    push_chunks(coder, chunks)
+
+
+def symbol_chunks(symbols: np.ndarray, max_abs: int, scale_indices: np.ndarray, offsets: np.ndarray) -> list:
+    """One grid's symbols in coding order, in chunks of ``CHUNK_SYMBOLS`` sharing the grid's tables."""
+    cache = TableCache(max_abs)
+    return [(symbols[start:start + CHUNK_SYMBOLS], cache, scale_indices[start:start + CHUNK_SYMBOLS],
+             offsets[start:start + CHUNK_SYMBOLS]) for start in range(0, len(symbols), CHUNK_SYMBOLS)]
+
+
+def push_chunks(coder, chunks: list) -> None:
+    """Push ``symbol_chunks`` (every grid's, in decoding order) onto the ANS stack, last first."""
     for symbols, cache, scale_indices, offsets in reversed(chunks):
         coder.encode_reverse(symbols, PER_LATENT_TABLES, cache(scale_indices, offsets))
 

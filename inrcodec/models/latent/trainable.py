@@ -156,7 +156,25 @@ class _Times(torch.autograd.Function):
         return grad * tap if ctx.needs_input_grad[0] else None, tap_grad
 
 
-class LatentImage(CoordinateNetwork):
+class LatentBuffers:
+    """The latent grids of a trainable latent model (image or scene) as buffers holding the
+    decoder's integers (``register_latents``)."""
+
+    def latent_grids(self) -> list[torch.Tensor]:
+        return [getattr(self, f"latent{level}") for level in range(self.config.levels)]
+
+    def set_latents(self, grids) -> None:
+        for level, grid in enumerate(grids):
+            getattr(self, f"latent{level}").copy_(torch.as_tensor(grid))
+
+
+def register_latents(module: nn.Module, config) -> None:
+    """One zero buffer per grid of ``config`` (not saved with the module's state)."""
+    for level, shape in enumerate(config.latent_shapes()):
+        module.register_buffer(f"latent{level}", torch.zeros(shape), persistent=False)
+
+
+class LatentImage(LatentBuffers, CoordinateNetwork):
     """The decoder's network: latent grids (buffers, integer-valued), synthesis and context model
     (and, for ``upsampling`` 2, the learned upsampling)."""
 
@@ -167,15 +185,7 @@ class LatentImage(CoordinateNetwork):
         self.context = ContextNetwork(config)
         if config.upsampling == LEARNED_UPSAMPLING and config.levels > 1:
             self.upsampling = LearnedUpsampling(config.levels)
-        for level, shape in enumerate(config.latent_shapes()):
-            self.register_buffer(f"latent{level}", torch.zeros(shape), persistent=False)
-
-    def latent_grids(self) -> list[torch.Tensor]:
-        return [getattr(self, f"latent{level}") for level in range(self.config.levels)]
-
-    def set_latents(self, grids) -> None:
-        for level, grid in enumerate(grids):
-            getattr(self, f"latent{level}").copy_(torch.as_tensor(grid))
+        register_latents(self, config)
 
     def forward(self, grid: Grid) -> torch.Tensor:
         return self.synthesis(self.features(grid))

@@ -15,7 +15,8 @@ import numpy as np
 
 from ...errors import BitstreamError
 from ..latent.coding import (CHUNK_SYMBOLS, CONTEXT_INPUTS, PER_LATENT_TABLES, ContextModel, TableCache,
-                             parent_taps, predicted_tables, symbol_bits)
+                             parent_taps, predicted_tables, push_chunks, symbol_bits,
+                             symbol_chunks)
 
 # (x, y, z) offsets of the causal neighbours, in the order the context model takes them
 CONTEXT_OFFSETS = ((-1, 0, 0), (0, -1, 0), (0, 0, -1), (-1, -1, 0), (-1, 0, -1), (0, -1, -1),
@@ -127,12 +128,8 @@ def encode_latents(coder, grids: list[np.ndarray], masks: list[np.ndarray], rang
         centres, scale_indices, offsets = _grid_tables(model, level, grids, waves, max_abs)
         cells = waves.cells
         symbols = (grids[level][cells[:, 0], cells[:, 1], cells[:, 2]] - centres + 2 * max_abs).astype(np.int32)
-        cache = TableCache(max_abs)
-        for start in range(0, len(symbols), CHUNK_SYMBOLS):
-            stop = start + CHUNK_SYMBOLS
-            chunks.append((symbols[start:stop], cache, scale_indices[start:stop], offsets[start:stop]))
-    for symbols, cache, scale_indices, offsets in reversed(chunks):
-        coder.encode_reverse(symbols, PER_LATENT_TABLES, cache(scale_indices, offsets))
+        chunks += symbol_chunks(symbols, max_abs, scale_indices, offsets)
+    push_chunks(coder, chunks)
 
 
 def decode_latents(coder, masks: list[np.ndarray], ranges: list[int], model: ContextModel) -> list[np.ndarray]:

@@ -10,13 +10,13 @@ import torch.nn.functional as F
 
 from ...train.rate import laplace_bits
 from ..latent.objective import LOG_SCALE_RANGE
-from ..latent.trainable import ContextNetwork, Synthesis
+from ..latent.trainable import ContextNetwork, LatentBuffers, Synthesis, register_latents
 from ..trainable_base import CoordinateNetwork
 from .coding import PAD, Waves, parent_taps
 from .network import Latent3dConfig
 
 
-class LatentScene(CoordinateNetwork):
+class LatentScene(LatentBuffers, CoordinateNetwork):
     """Latent grids (buffers: the decoder's integers), synthesis and context model."""
 
     def __init__(self, config: Latent3dConfig):
@@ -24,15 +24,7 @@ class LatentScene(CoordinateNetwork):
         self.config = config
         self.synthesis = Synthesis(config)
         self.context = ContextNetwork(config)
-        for level, shape in enumerate(config.latent_shapes()):
-            self.register_buffer(f"latent{level}", torch.zeros(shape), persistent=False)
-
-    def latent_grids(self) -> list[torch.Tensor]:
-        return [getattr(self, f"latent{level}") for level in range(self.config.levels)]
-
-    def set_latents(self, grids) -> None:
-        for level, grid in enumerate(grids):
-            getattr(self, f"latent{level}").copy_(torch.as_tensor(grid))
+        register_latents(self, config)
 
     def field(self, points: torch.Tensor, grids: list[torch.Tensor]) -> torch.Tensor:
         """``(N, 3)`` points -> ``(N, 4)`` outputs, from ``grids`` (the encoder's latents)."""
