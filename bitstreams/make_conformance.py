@@ -58,7 +58,7 @@ def cases() -> dict[str, tuple[np.ndarray, str]]:
 
 # name -> (model, config overrides): the weight-only field, and the 3-D latent grids kept small
 SCENE_CASES = {"scene_ball_16": ("sl2a", None),
-               "scene_ball_16_latent3d": ("latent3d", dict(grid_x=12, grid_y=12, grid_z=12, levels=3, width=12))}
+               "scene_ball_16_latent3d": ("latent3d", dict(grid_x=12, grid_y=12, grid_z=12, levels=3, width=12, channels=2))}
 
 
 def volume_cases() -> dict[str, tuple[np.ndarray, str]]:

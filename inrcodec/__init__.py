@@ -12,7 +12,7 @@ from .errors import BitstreamError, CodecError, DeviceError, InputError, LimitEr
 from .presets import DEFAULT_QUALITY, QUALITY_LEVELS
 from . import pillow_plugin  # registers the .inr format with Pillow
 
-__version__ = "0.4.0"
+__version__ = "0.5.0"
 
 
 def __getattr__(name: str):

@@ -42,37 +42,38 @@ def test_live_latents_are_exactly_those_samples_in_occupied_cells_can_read(side,
     assert read == live
 
 
-@pytest.mark.parametrize("shape,levels", [((1, 1, 1), 1), ((9, 6, 7), 3), ((20, 11, 16), 4)])
-def test_live_latents_round_trip_exactly_and_the_price_matches_the_payload(shape, levels):
+@pytest.mark.parametrize("shape,levels,channels", [((1, 1, 1), 1, 1), ((9, 6, 7), 3, 1), ((20, 11, 16), 4, 1),
+                                                   ((9, 6, 7), 3, 2)])
+def test_live_latents_round_trip_exactly_and_the_price_matches_the_payload(shape, levels, channels):
     rng = np.random.default_rng(sum(shape))
-    shapes = grid_shapes(shape, levels)
     occupancy = rng.random((6, 6, 6)) < 0.3
-    masks = live_masks(occupancy, shapes)
-    grids = [np.clip(np.round(rng.laplace(0, 3, s)), -20, 20).astype(np.int64) * m for s, m in zip(shapes, masks)]
+    masks = [mask for mask in live_masks(occupancy, grid_shapes(shape, levels)) for _ in range(channels)]
+    grids = [np.clip(np.round(rng.laplace(0, 3, m.shape)), -20, 20).astype(np.int64) * m for m in masks]
     ranges = [int(np.abs(g).max()) for g in grids]
-    context = random_context(rng, levels)
+    context = random_context(rng, levels * channels)
     coder = constriction.stream.stack.AnsCoder()
-    encode_latents(coder, grids, masks, ranges, context)
+    encode_latents(coder, grids, masks, ranges, context, channels)
     words = coder.get_compressed()
     decoder = constriction.stream.stack.AnsCoder(words)
-    decoded = decode_latents(decoder, masks, ranges, context)
+    decoded = decode_latents(decoder, masks, ranges, context, channels)
     assert decoder.is_empty() and all(np.array_equal(a, b) for a, b in zip(grids, decoded))
-    assert -32 <= 32 * len(words) - sum(latent_code_lengths(context, grids, masks, ranges)) <= 64
+    assert -32 <= 32 * len(words) - sum(latent_code_lengths(context, grids, masks, ranges, channels)) <= 64
 
 
-def test_the_float_contexts_are_the_coders_integer_ones_over_sixteen():
+@pytest.mark.parametrize("channels", [1, 2])
+def test_the_float_contexts_are_the_coders_integer_ones_over_sixteen(channels):
     rng = np.random.default_rng(3)
     shapes = grid_shapes((10, 7, 9), 2)
-    masks = live_masks(rng.random((5, 5, 5)) < 0.4, shapes)
-    grids = [rng.integers(-5, 6, s) * m for s, m in zip(shapes, masks)]
+    masks = [mask for mask in live_masks(rng.random((5, 5, 5)) < 0.4, shapes) for _ in range(channels)]
+    grids = [rng.integers(-5, 6, m.shape) * m for m in masks]
     captured = []
-    rate = LatentRate(masks, torch.device("cpu"))
+    rate = LatentRate(masks, channels, torch.device("cpu"))
     rate.bits([torch.from_numpy(g).float() for g in grids],
               lambda inputs, level: captured.append(inputs) or (inputs[:, 0] * 0, inputs[:, 0] * 0))
     cells = np.argwhere(masks[0])  # C order; the coder's order differs, so compare as sets of rows
     padded = np.pad(grids[0], 2)
     neighbours = np.stack([padded[tuple((cells + 2 + offset).T)] for offset in CONTEXT_OFFSETS], 1)
-    parent = upsample_sixteenths(grids[1], shapes[0])[tuple(cells.T)]
+    parent = upsample_sixteenths(grids[channels], shapes[0])[tuple(cells.T)]  # the same channel, coarser
     expected = np.concatenate([16 * neighbours, parent[:, None]], 1)
     got = np.round(captured[0].numpy() * 16).astype(np.int64)
     got[:, -1] = np.floor(captured[0].numpy()[:, -1] * 16 + 1e-6).astype(np.int64)  # the coder floors the parent
@@ -90,7 +91,7 @@ def ball_latent(tmp_path_factory):
     np.savez(path, images_rgba=rgba, poses=poses, focal=focal)
     signal = load_scene(path, holdout=4)
     result = encode_signal(signal, quality=2, model="latent3d", steps=120, seed=0,
-                           overrides=dict(grid_x=16, grid_y=16, grid_z=16, levels=3, width=12))
+                           overrides=dict(grid_x=16, grid_y=16, grid_z=16, levels=3, width=12, channels=2))
     return signal, result.data, result
 
 
@@ -111,7 +112,7 @@ def test_a_latent_scene_decodes_to_what_the_encoder_measured_with_zeros_outside_
     assert result.psnr > white + 5, (result.psnr, white)
     stream = read_bitstream(data)
     _, latents = decode_symbols(stream)
-    masks = live_masks(unpack_occupancy(stream.side_data, stream.geometry.grid_side), stream.config.latent_shapes())
+    masks = stream.config.live_masks(unpack_occupancy(stream.side_data, stream.geometry.grid_side))
     assert any(grid.any() for grid in latents) and not any((grid * ~mask).any() for grid, mask in zip(latents, masks))
 
 
@@ -148,7 +149,7 @@ def test_info_prices_the_coded_latents_of_a_latent_scene(ball_latent):
     _, data, _ = ball_latent
     info = inrcodec.read_info(data)
     stream = read_bitstream(data)
-    masks = live_masks(unpack_occupancy(stream.side_data, stream.geometry.grid_side), stream.config.latent_shapes())
+    masks = stream.config.live_masks(unpack_occupancy(stream.side_data, stream.geometry.grid_side))
     assert [g.shape for g in info.latent_grids] == stream.config.latent_shapes()
     assert [g.coded for g in info.latent_grids] == [int(mask.sum()) for mask in masks]
     bits = sum(g.bits for g in info.groups) + sum(g.bits for g in info.latent_grids)

@@ -23,11 +23,13 @@ WEIGHT_ONLY = [
 LATENT = [LatentConfig(2, 3, latent_height=13, latent_width=21, levels=4, upsampling=upsampling, degree=degree,
                        hidden_layers=1, rank=rank, width=8)
           for upsampling, degree, rank in ((0, 0, 0), (1, 3, 0), (2, 0, 0), (2, 4, 3))]
-LATENT3D = [Latent3dConfig(3, 4, grid_x=9, grid_y=5, grid_z=7, levels=3, width=8, degree=degree) for degree in (0, 3)]
+LATENT3D = [Latent3dConfig(3, 4, grid_x=9, grid_y=5, grid_z=7, levels=3, width=8, degree=degree, channels=channels)
+            for degree, channels in ((0, 1), (3, 1), (3, 3))]
 
 
 def _label(config) -> str:
-    fields = {"degree": getattr(config, "degree", None), "upsampling": getattr(config, "upsampling", None)}
+    fields = {"degree": getattr(config, "degree", None), "upsampling": getattr(config, "upsampling", None),
+              "channels": getattr(config, "channels", None)}
     return type(config).__name__ + "".join(f"-{k}{v}" for k, v in fields.items() if v is not None)
 
 

@@ -163,3 +163,38 @@ def test_files_of_another_kind_are_refused_where_a_scene_is_expected_and_the_rev
     poses.write_text(json.dumps({"camera_angle_x": 0.7, "frames": [{"transform_matrix": [[1, 2], [3, 4]]}]}))
     result = runner.invoke(main, ["decode", str(coded), "--poses", str(poses), "-o", str(tmp_path / "views")])
     assert result.exit_code == 1 and "4x4" in result.output and not (tmp_path / "views").exists()
+
+
+@pytest.mark.parametrize("side,samples,seed", [(8, 64, 0), (16, 200, 1), (5, 7, 2), (32, 480, 3)])
+def test_the_marchers_two_passes_find_exactly_the_samples_in_occupied_cells(side, samples, seed):
+    from inrcodec.signals.scene.decode import RayMarcher, SceneGeometry, Views, box_samples
+
+    rng = np.random.default_rng(seed)
+    occupancy = rng.random((side,) * 3) < 0.05
+    geometry = SceneGeometry(40, 30, samples, side, 50.0, 1.0, 7.0, 0.1, -0.2, 0.3, 0.9, 1.3, 0.7, 4.0, 1.5)
+    poses = np.stack([_look_at(rng.normal(size=3) * 2.5 + [0, 0, 1]) for _ in range(3)])
+    views = Views(poses, 40, 30, 50.0)
+    marcher = RayMarcher(geometry, occupancy)
+    for index in range(3):
+        origins, directions = (a.astype(np.float32) for a in views.rays(index))
+        positions, ray, _ = marcher.points(origins, directions)
+        # every sample of every ray, tested one by one
+        first, count = box_samples(geometry, origins, directions)
+        s = np.arange(samples)
+        depths = np.float32(geometry.near) + (s.astype(np.float32) + np.float32(0.5)) * np.float32(geometry.step)
+        every = (origins[:, None] + depths[None, :, None] * directions[:, None] - marcher.centre) / marcher.halves
+        cells = np.floor((every + 1) / 2 * side)
+        inside = ((cells >= 0) & (cells < side)).all(-1) & (s >= first[:, None]) & (s < (first + count)[:, None])
+        clipped = np.clip(cells, 0, side - 1).astype(int)
+        active = inside & occupancy[clipped[..., 0], clipped[..., 1], clipped[..., 2]]
+        assert marcher.stride > 1 or samples < 20
+        assert np.array_equal(ray, np.nonzero(active)[0]) and np.array_equal(positions, every[active])
+
+
+def _look_at(position: np.ndarray) -> np.ndarray:
+    back = position / np.linalg.norm(position)
+    right = np.cross([0.0, 0.0, 1.0], back)
+    right /= np.linalg.norm(right)
+    pose = np.eye(4)
+    pose[:3, 0], pose[:3, 1], pose[:3, 2], pose[:3, 3] = right, np.cross(back, right), back, position
+    return pose

@@ -34,7 +34,6 @@ from .trainable import LatentImage
 
 
 LATENT_LEARNING_RATE_SCALE = 16.0
-SOFT_SHARE = 0.85  # of the steps with soft rounding and noise; the rest are hard-rounded
 FINAL_LEARNING_RATE = 1e-4
 DEFAULT_CONTEXT_EXPONENT = -8  # context tensors start at steps of 2^-8
 NETWORK_GRADIENT_NORM = 0.1  # the networks' gradients are clipped to it (Cool-chic's)
@@ -53,7 +52,7 @@ def fit_latent_model(objective: LatentObjective, rate_weight: float, steps: int,
     network = objective.network
     encoder_latents = [torch.zeros(shape, device=generator.device, requires_grad=True)
                        for shape in network.config.latent_shapes()]
-    soft_steps = max(1, round(SOFT_SHARE * steps)) if steps > 1 else steps
+    soft_steps = max(1, round(objective.soft_share * steps)) if steps > 1 else steps
 
     def loss_and_mse(step: int, hard: bool, total: int):
         grids = [objective.quantize(y, step / max(1, total), hard, generator) for y in encoder_latents]

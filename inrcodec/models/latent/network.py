@@ -292,9 +292,10 @@ class LatentNetwork(Network):
 
 
 def synthesis_and_context_shapes(config) -> list:
-    """``parameter_shapes`` of a latent model's synthesis (``config.levels`` features in, SL²A or a
-    plain ReLU MLP) and of its context model: what the 2-D and 3-D latent models share."""
-    w, levels, c = config.width, config.levels, config.context_width
+    """``parameter_shapes`` of a latent model's synthesis (a feature per grid in, SL²A or a plain
+    ReLU MLP) and of its context model (a bias pair per grid): what the 2-D and 3-D latent models
+    share."""
+    w, levels, c = config.width, len(config.latent_shapes()), config.context_width
     if config.degree:
         shapes = [("synthesis.gain", (levels,)), ("synthesis.coefficients", (levels, w, config.degree + 1)),
                   ("synthesis.norm.weight", (w,)), ("synthesis.norm.bias", (w,))]
@@ -312,8 +313,8 @@ def synthesis_and_context_shapes(config) -> list:
 
 
 def synthesis_ops(config) -> Ops:
-    """The synthesis's arithmetic per point, from its ``levels`` features."""
-    w, levels = config.width, config.levels
+    """The synthesis's arithmetic per point, from its features (one per grid)."""
+    w, levels = config.width, len(config.latent_shapes())
     if config.degree:  # tanh, the recurrence, projection, LayerNorm
         first = Ops(levels * (config.degree + 1) * w, levels * (3 * config.degree + 2) + 4 * w, levels)
     else:
@@ -323,7 +324,7 @@ def synthesis_ops(config) -> Ops:
 
 
 def synthesize(config, p, features: np.ndarray) -> np.ndarray:
-    """Latent features ``(..., levels)`` -> samples ``(..., out_features)``: the synthesis of
+    """Latent features ``(..., grids)`` -> samples ``(..., out_features)``: the synthesis of
     ``config`` with weights ``p``."""
     if not config.degree:  # a plain ReLU MLP
         z = relu(linear(features, p, "synthesis.first"))
@@ -371,6 +372,6 @@ def integer_context_model(names: list[str], integers: list[np.ndarray], step_ind
                                  "steps are powers of two from 2^-16 to 1")
         exponents.append(index // 4)
     c = config.context_width
-    shapes = ((c, CONTEXT_INPUTS), (c,), (2, c), (2,), (config.levels, 2))
+    shapes = ((c, CONTEXT_INPUTS), (c,), (2, c), (2,), (len(config.latent_shapes()), 2))
     tensors = [np.asarray(integers[name], dtype=np.int64).reshape(shape) for name, shape in zip(CONTEXT_TENSORS, shapes)]
     return ContextModel(*tensors, exponents=tuple(exponents))

@@ -63,6 +63,8 @@ class LatentObjective:
     — and the rate one chunk of grid rows at a time, each piece's gradient added into the grids'
     before the next; only the latents and their gradients are whole."""
 
+    soft_share = 0.85  # of the fit's steps with soft rounding and noise; the rest are hard-rounded
+
     def __init__(self, network: LatentImage, target: torch.Tensor, known: torch.Tensor | None = None,
                  precision: str = "auto", tile_side: int = TILE_SIDE, chunk_latents: int = CHUNK_LATENTS):
         if precision not in PRECISIONS:

@@ -22,7 +22,7 @@ class ContextNetwork(nn.Module):
         super().__init__()
         self.hidden = nn.Linear(CONTEXT_INPUTS, config.context_width)
         self.output = nn.Linear(config.context_width, 2)
-        self.level_bias = nn.Parameter(torch.zeros(config.levels, 2))
+        self.level_bias = nn.Parameter(torch.zeros(len(config.latent_shapes()), 2))  # per grid
         with torch.no_grad():
             self.output.weight.mul_(0.1)
             self.output.bias.zero_()
@@ -33,18 +33,18 @@ class ContextNetwork(nn.Module):
 
 
 class Synthesis(nn.Module):
-    """Latent features ``(..., levels)`` -> samples ``(..., out_features)``."""
+    """Latent features ``(..., grids)`` -> samples ``(..., out_features)``."""
 
     def __init__(self, config: LatentConfig):
         super().__init__()
-        self.degree, width = config.degree, config.width
+        self.degree, width, grids = config.degree, config.width, len(config.latent_shapes())
         if config.degree:
-            self.gain = nn.Parameter(torch.full((config.levels,), 0.25))
-            self.coefficients = nn.Parameter(torch.empty(config.levels, width, config.degree + 1))
+            self.gain = nn.Parameter(torch.full((grids,), 0.25))
+            self.coefficients = nn.Parameter(torch.empty(grids, width, config.degree + 1))
             nn.init.xavier_uniform_(self.coefficients)
             self.norm = nn.LayerNorm(width)
         else:
-            self.first = nn.Linear(config.levels, width)
+            self.first = nn.Linear(grids, width)
         self.hidden = nn.ModuleList(
             LowRankLinear(width, config.rank) if config.rank else nn.Linear(width, width)
             for _ in range(config.hidden_layers))
@@ -161,7 +161,7 @@ class LatentBuffers:
     decoder's integers (``register_latents``)."""
 
     def latent_grids(self) -> list[torch.Tensor]:
-        return [getattr(self, f"latent{level}") for level in range(self.config.levels)]
+        return [getattr(self, f"latent{grid}") for grid in range(len(self.config.latent_shapes()))]
 
     def set_latents(self, grids) -> None:
         for level, grid in enumerate(grids):

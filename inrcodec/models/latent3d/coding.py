@@ -1,10 +1,10 @@
 """Coding a scene's 3-D latent grids: only the latents the visual hull can reach are coded, each
 under the image latents' exact integer context model (``latent.coding``) fed with 3-D contexts.
 
-A grid's *live* latents (``live_masks``) are those a trilinear sample at a point of an occupied
+A level of C channels is C grids, coded apart. A grid's *live* latents (``live_masks``) are those a trilinear sample at a point of an occupied
 occupancy cell can read: the others are never rendered, so they are zero and cost nothing. Grids
 are coded coarsest first. A live latent's context is its eleven causal neighbours
-(``CONTEXT_OFFSETS``, zero beyond the border or where not live) and the coarser grid's value
+(``CONTEXT_OFFSETS``, zero beyond the border or where not live) and its channel's coarser grid's value
 trilinearly doubled to its position (``upsample_sixteenths``). Every neighbour lies on an earlier
 diagonal plane (x + y + z smaller), so a whole plane — a *wave* — of live latents is decoded at once.
 """
@@ -100,40 +100,45 @@ def _contexts(flat_padded: np.ndarray, waves: Waves, upsampled: np.ndarray, star
     return np.concatenate([16 * neighbours, up[:, None]], axis=1)
 
 
-def _upsampled(grids, level: int, shape) -> np.ndarray:
-    if level + 1 >= len(grids):
+def _upsampled(grids, level: int, shape, channels: int) -> np.ndarray:
+    """Grid ``level``'s parent (the same channel one level coarser) doubled, or zeros."""
+    if level + channels >= len(grids):
         return np.zeros(shape, dtype=np.int64)
-    return upsample_sixteenths(grids[level + 1], shape)
+    return upsample_sixteenths(grids[level + channels], shape)
 
 
-def _grid_tables(model: ContextModel, level: int, grids: list[np.ndarray], waves: Waves, max_abs: int):
+def _grid_tables(model: ContextModel, level: int, grids: list[np.ndarray], waves: Waves, max_abs: int,
+                 channels: int):
     """(centres, scale indices, mean offsets) of every live latent of grid ``level`` in coding order
     (the encoder knows every latent, so they are computed a chunk at a time, not wave by wave)."""
     padded = np.pad(grids[level].astype(np.int64), PAD).reshape(-1)
-    upsampled = _upsampled(grids, level, grids[level].shape)
+    upsampled = _upsampled(grids, level, grids[level].shape, channels)
     parts = [predicted_tables(model, level, _contexts(padded, waves, upsampled, start, start + CHUNK_SYMBOLS), max_abs)
              for start in range(0, len(waves), CHUNK_SYMBOLS)]
     return [np.concatenate([part[i] for part in parts]) for i in range(3)]
 
 
 def encode_latents(coder, grids: list[np.ndarray], masks: list[np.ndarray], ranges: list[int],
-                   model: ContextModel) -> None:
-    """Push the live latents of ``grids`` (finest first, integers within ±range, zero where not live)
-    onto the ANS ``coder`` so that ``decode_latents`` pops them coarsest grid first, wave by wave."""
+                   model: ContextModel, channels: int = 1) -> None:
+    """Push the live latents of ``grids`` (finest level first, ``channels`` grids per level, integers
+    within ±range, zero where not live) onto the ANS ``coder`` so that ``decode_latents`` pops them
+    last grid first, wave by wave."""
     chunks = []
     for level in reversed(range(len(grids))):
         max_abs, waves = ranges[level], Waves(masks[level])
         if max_abs == 0 or not len(waves):
             continue  # an all-zero grid costs nothing
-        centres, scale_indices, offsets = _grid_tables(model, level, grids, waves, max_abs)
+        centres, scale_indices, offsets = _grid_tables(model, level, grids, waves, max_abs, channels)
         cells = waves.cells
         symbols = (grids[level][cells[:, 0], cells[:, 1], cells[:, 2]] - centres + 2 * max_abs).astype(np.int32)
         chunks += symbol_chunks(symbols, max_abs, scale_indices, offsets)
     push_chunks(coder, chunks)
 
 
-def decode_latents(coder, masks: list[np.ndarray], ranges: list[int], model: ContextModel) -> list[np.ndarray]:
-    """Pop the live latents off the ANS ``coder``; returns the grids, finest first (zero where not live)."""
+def decode_latents(coder, masks: list[np.ndarray], ranges: list[int], model: ContextModel,
+                   channels: int = 1) -> list[np.ndarray]:
+    """Pop the live latents off the ANS ``coder``; returns the grids, finest level first (zero where
+    not live)."""
     grids: list[np.ndarray | None] = [None] * len(masks)
     for level in reversed(range(len(masks))):
         shape, max_abs = masks[level].shape, ranges[level]
@@ -143,7 +148,7 @@ def decode_latents(coder, masks: list[np.ndarray], ranges: list[int], model: Con
             continue
         padded = np.zeros(waves.padded_shape, dtype=np.int64)
         flat = padded.reshape(-1)
-        upsampled = _upsampled(grids, level, shape)
+        upsampled = _upsampled(grids, level, shape, channels)
         cache = TableCache(max_abs)
         for start, stop in waves:
             centres, scale_indices, offsets = predicted_tables(
@@ -157,7 +162,7 @@ def decode_latents(coder, masks: list[np.ndarray], ranges: list[int], model: Con
 
 
 def latent_code_lengths(model: ContextModel, grids: list[np.ndarray], masks: list[np.ndarray],
-                        ranges: list[int]) -> list[float]:
+                        ranges: list[int], channels: int = 1) -> list[float]:
     """Bits the coder spends on each grid's live latents (finest first) under the integer ``model``."""
     lengths = []
     for level, grid in enumerate(grids):
@@ -166,7 +171,7 @@ def latent_code_lengths(model: ContextModel, grids: list[np.ndarray], masks: lis
             lengths.append(0.0)
             continue
         symbol_count = 2 * ranges[level]
-        centres, scale_indices, offsets = _grid_tables(model, level, grids, waves, ranges[level])
+        centres, scale_indices, offsets = _grid_tables(model, level, grids, waves, ranges[level], channels)
         cells = waves.cells
         symbols = grid[cells[:, 0], cells[:, 1], cells[:, 2]].astype(np.int64) - centres + symbol_count
         lengths.append(symbol_bits(symbols, symbol_count, scale_indices, offsets))

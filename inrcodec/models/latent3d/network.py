@@ -2,9 +2,10 @@
 latent image model's design carried to 3-D, where grid models beat weight-only networks: a lookup
 is cheap and local, where an MLP must learn everything in its weights).
 
-    grids y_0 … y_{L−1}: one integer channel each, y_l of ⌈n/2^l⌉ latents along each axis of the
-                         finest grid (n_x × n_y × n_z), covering the scene's box [−1, 1]³
-    features(x) = [trilinear_l(y_l, x)]_l           (cell-centred, edges clamped)
+    grids y_0 … y_{L−1}: C integer channels each (C separate grids, coded apart), y_l of ⌈n/2^l⌉
+                         latents along each axis of the finest grid (n_x × n_y × n_z), covering
+                         the scene's box [−1, 1]³
+    features(x) = [trilinear(y_l,c, x)]_l,c         (cell-centred, edges clamped; level-major)
     then the latent image model's synthesis (``latent.network.synthesize``): SL²A (Chebyshev block,
     LayerNorm, modulated ReLU fusion) to four outputs, density and colour.
 
@@ -25,6 +26,7 @@ from .coding import PAD, decode_latents, encode_latents, grid_shapes, latent_cod
 
 MAX_GRID_CELLS = 512  # latents per axis of the finest grid
 MAX_LEVELS = 8
+MAX_CHANNELS = 8
 
 
 @dataclass(frozen=True)
@@ -41,9 +43,12 @@ class Latent3dConfig(ModelConfig):
     degree: int = 3  # Chebyshev degree of the synthesis's SL²A block; 0: a plain ReLU MLP
     rank: int = 0  # of the hidden layers (0: dense)
     context_width: int = 16
+    channels: int = 1  # per level: a radiance field needs more than one number per point (RESULTS.md)
 
     def latent_shapes(self) -> list[tuple[int, int, int]]:
-        return grid_shapes((self.grid_x, self.grid_y, self.grid_z), self.levels)
+        """Every grid, finest level first, each level's ``channels`` grids together."""
+        return [shape for shape in grid_shapes((self.grid_x, self.grid_y, self.grid_z), self.levels)
+                for _ in range(self.channels)]
 
     def latent_count(self) -> int:
         return sum(int(np.prod(shape)) for shape in self.latent_shapes())
@@ -52,7 +57,7 @@ class Latent3dConfig(ModelConfig):
         return synthesis_and_context_shapes(self)
 
     def point_ops(self) -> Ops:
-        sample = Ops(elementwise=(8 * 3 + 12) * self.levels)  # per grid: taps, 8 gathers, weights, blends
+        sample = Ops(elementwise=12 * self.levels + 8 * 3 * self.levels * self.channels)  # taps per level; gathers, blends per grid
         return sample + synthesis_ops(self)
 
     def decode_ops(self) -> Ops:
@@ -63,9 +68,9 @@ class Latent3dConfig(ModelConfig):
 
     def decode_bytes(self) -> int:
         """Per latent, as if every one were live: its padded integer grid, the upsampled parent,
-        the float grid, the wave order and the mask (the table cache is the image model's)."""
+        its eight corners in floats, the wave order and the mask (the table cache is the image model's)."""
         padded = sum(int(np.prod([n + 2 * PAD for n in shape])) for shape in self.latent_shapes())
-        return 8 * padded + 64 * self.latent_count() + 4096 * 1021 * 8
+        return 8 * padded + 96 * self.latent_count() + 4096 * 1021 * 8
 
     def encode_bytes(self) -> int:
         """The interpreter and torch, then per latent the float grid, its gradient, Adam's state,
@@ -73,21 +78,27 @@ class Latent3dConfig(ModelConfig):
         return (900 << 20) + 64 * self.latent_count()
 
     def floats_per_point(self) -> int:
-        first = self.levels * (self.degree + 2) if self.degree else 0
-        return 26 * self.levels + first + 5 * self.width + self.rank + self.out_features
+        grids = self.levels * self.channels
+        first = grids * (self.degree + 2) if self.degree else 0
+        return 18 * self.levels + 8 * grids + first + 5 * self.width + self.rank + self.out_features
 
     # the latents' coding: only the live latents of the scene's ``occupancy`` (its side data)
+    def live_masks(self, occupancy: np.ndarray) -> list[np.ndarray]:
+        """Per grid (``latent_shapes``), which of its latents are coded."""
+        return [mask for mask in live_masks(occupancy, grid_shapes((self.grid_x, self.grid_y, self.grid_z), self.levels))
+                for _ in range(self.channels)]
+
     def encode_latents(self, coder, grids: list[np.ndarray], ranges: list[int], context, occupancy: np.ndarray):
-        encode_latents(coder, grids, live_masks(occupancy, self.latent_shapes()), ranges, context)
+        encode_latents(coder, grids, self.live_masks(occupancy), ranges, context, self.channels)
 
     def decode_latents(self, coder, ranges: list[int], context, occupancy: np.ndarray) -> list[np.ndarray]:
-        return decode_latents(coder, live_masks(occupancy, self.latent_shapes()), ranges, context)
+        return decode_latents(coder, self.live_masks(occupancy), ranges, context, self.channels)
 
     def code_lengths(self, context, grids: list[np.ndarray], ranges: list[int], occupancy: np.ndarray):
-        return latent_code_lengths(context, grids, live_masks(occupancy, self.latent_shapes()), ranges)
+        return latent_code_lengths(context, grids, self.live_masks(occupancy), ranges, self.channels)
 
     def coded_latents(self, occupancy: np.ndarray) -> list[int]:
-        return [int(mask.sum()) for mask in live_masks(occupancy, self.latent_shapes())]
+        return [int(mask.sum()) for mask in self.live_masks(occupancy)]
 
     def limits(self) -> dict[str, tuple[int, int]]:
         return {
@@ -101,6 +112,7 @@ class Latent3dConfig(ModelConfig):
             "degree": (0, 8),
             "rank": (0, self.width),
             "context_width": (1, 32),
+            "channels": (1, MAX_CHANNELS),
         }
 
 
@@ -111,24 +123,42 @@ class Latent3dNetwork(Network):
 
     def __init__(self, config: Latent3dConfig, parameters: Parameters, latents: list[np.ndarray]):
         super().__init__(config, parameters)
-        self.grids = [np.asarray(grid, dtype=np.float32) for grid in latents]
+        grids = [np.asarray(grid, dtype=np.float32) for grid in latents]
+        self.shapes = [grid.shape for grid in grids[::config.channels]]
+        self.corners = [_corners(grids[start:start + config.channels]) for start in range(0, len(grids), config.channels)]
 
     def features(self, points: np.ndarray) -> np.ndarray:
-        """``(N, 3)`` points in [−1, 1]³ -> ``(N, levels)``: each grid at the points, trilinearly
-        (per axis the cell-centred taps of ``latent.network.bilinear_taps``)."""
-        out = np.empty((len(points), len(self.grids)), dtype=np.float32)
-        for level, grid in enumerate(self.grids):
-            nx, ny, nz = grid.shape
-            (ix, wx), (iy, wy), (iz, wz) = (bilinear_taps(points[:, axis], n) for axis, n in enumerate(grid.shape))
-            flat = grid.reshape(-1)
-            value = np.zeros(len(points), dtype=np.float32)
-            for a in range(2):
-                for b in range(2):
-                    row = (ix[:, a] * ny + iy[:, b]) * nz
-                    weight = wx[:, a] * wy[:, b]
-                    value += weight * (wz[:, 0] * flat[row + iz[:, 0]] + wz[:, 1] * flat[row + iz[:, 1]])
-            out[:, level] = value
+        """``(N, 3)`` points in [−1, 1]³ -> ``(N, grids)``: each grid at the points, trilinearly
+        (per axis the cell-centred taps of ``latent.network.bilinear_taps``, shared by a level's
+        channels). One gather per level reads the eight corners of every channel (``_corners``)."""
+        out = np.empty((len(points), len(self.corners) * self.config.channels), dtype=np.float32)
+        for level, (shape, corners) in enumerate(zip(self.shapes, self.corners)):
+            _, ny, nz = shape
+            (ix, wx), (iy, wy), (iz, wz) = (bilinear_taps(points[:, axis], n) for axis, n in enumerate(shape))
+            read = corners[(ix[:, 0] * ny + iy[:, 0]) * nz + iz[:, 0]].T  # (8 · channels, N)
+            weights = [wx[:, a] * wy[:, b] for a in range(2) for b in range(2)]
+            for channel in range(self.config.channels):
+                value = np.zeros(len(points), dtype=np.float32)
+                for pair, weight in enumerate(weights):  # corners (a, b, 0) and (a, b, 1)
+                    column = 8 * channel + 2 * pair
+                    value += weight * (wz[:, 0] * read[column] + wz[:, 1] * read[column + 1])
+                out[:, level * self.config.channels + channel] = value
         return out
 
     def on_points(self, points: np.ndarray) -> np.ndarray:
         return synthesize(self.config, self.parameters, self.features(points))
+
+
+def _corners(grids: list[np.ndarray]) -> np.ndarray:
+    """``(n_x · n_y · n_z, 8 · channels)``: for each latent (i, j, k) of a level's grids, each grid's
+    values at (i + a, j + b, k + c) for a, b, c ∈ {0, 1} (clamped at the far edges, as the taps are),
+    c fastest: a sample's trilinear read is one row."""
+    rows = []
+    for grid in grids:
+        nx, ny, nz = grid.shape
+        for a in range(2):
+            for b in range(2):
+                for c in range(2):
+                    rows.append(grid[np.minimum(np.arange(nx) + a, nx - 1)][:, np.minimum(np.arange(ny) + b, ny - 1)]
+                                [:, :, np.minimum(np.arange(nz) + c, nz - 1)].reshape(-1))
+    return np.stack(rows, 1)

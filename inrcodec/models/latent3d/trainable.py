@@ -28,27 +28,30 @@ class LatentScene(LatentBuffers, CoordinateNetwork):
 
     def field(self, points: torch.Tensor, grids: list[torch.Tensor]) -> torch.Tensor:
         """``(N, 3)`` points -> ``(N, 4)`` outputs, from ``grids`` (the encoder's latents)."""
-        return self.synthesis(features(points, grids))
+        return self.synthesis(features(points, grids, self.config.channels))
 
     def forward_points(self, coords: torch.Tensor) -> torch.Tensor:
         return self.field(coords, self.latent_grids())
 
 
-def features(points: torch.Tensor, grids: list[torch.Tensor]) -> torch.Tensor:
-    """Each grid ``(n_x, n_y, n_z)`` trilinearly at ``(N, 3)`` points: ``(N, levels)``.
-    ``grid_sample`` (cell-centred, border-clamped) is the normative taps' arithmetic."""
+def features(points: torch.Tensor, grids: list[torch.Tensor], channels: int = 1) -> torch.Tensor:
+    """Each grid ``(n_x, n_y, n_z)`` trilinearly at ``(N, 3)`` points: ``(N, grids)``, a level's
+    ``channels`` grids sampled together. ``grid_sample`` (cell-centred, border-clamped) is the
+    normative taps' arithmetic."""
     where = points[None, :, None, None, :]  # grid_sample reads (x, y, z) against a (z, y, x) volume
-    return torch.cat([F.grid_sample(grid.permute(2, 1, 0)[None, None], where, mode="bilinear",
-                                    padding_mode="border", align_corners=False)[0, :, :, 0, 0]
-                      for grid in grids]).T
+    levels = [torch.stack(grids[start:start + channels]).permute(0, 3, 2, 1)[None]
+              for start in range(0, len(grids), channels)]
+    return torch.cat([F.grid_sample(level, where, mode="bilinear", padding_mode="border",
+                                    align_corners=False)[0, :, :, 0, 0] for level in levels]).T
 
 
 class LatentRate:
     """Bits of the live latents of every grid under the float context model's Laplace(μ, b): each
-    live latent's context is gathered from the grid (zero-padded) and its parent's trilinear doubling,
-    as ``coding`` reads them."""
+    live latent's context is gathered from the grid (zero-padded) and its parent's (the same channel
+    one level coarser) trilinear doubling, as ``coding`` reads them."""
 
-    def __init__(self, masks: list[np.ndarray], device: torch.device):
+    def __init__(self, masks: list[np.ndarray], channels: int, device: torch.device):
+        self.channels = channels
         self.levels = []
         for level, mask in enumerate(masks):
             waves = Waves(mask)
@@ -57,8 +60,8 @@ class LatentRate:
             cells = waves.cells
             flat = torch.from_numpy(np.ravel_multi_index(tuple(cells.T), mask.shape)).to(device)
             parent = None
-            if level + 1 < len(masks):
-                coarse = masks[level + 1].shape
+            if level + channels < len(masks):
+                coarse = masks[level + channels].shape
                 taps = [parent_taps(n, limit) for n, limit in zip(mask.shape, coarse)]
                 indices, weights = [], []
                 for wx, ix in zip((3, 1), taps[0]):
@@ -95,7 +98,7 @@ class LatentRate:
                 inputs.append(grid.new_zeros(len(flat), 1))
             else:
                 indices, weights = parent
-                inputs.append((grids[level + 1].reshape(-1)[indices] * weights).sum(1, keepdim=True))
+                inputs.append((grids[level + self.channels].reshape(-1)[indices] * weights).sum(1, keepdim=True))
             mean, log2_scale = context(torch.cat(inputs, 1), level)
             total = total + scale * laplace_bits(grid.reshape(-1)[flat], torch.exp2(log2_scale.clamp(*LOG_SCALE_RANGE)), mean)
         return total
