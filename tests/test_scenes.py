@@ -166,7 +166,7 @@ def test_files_of_another_kind_are_refused_where_a_scene_is_expected_and_the_rev
 
 
 @pytest.mark.parametrize("side,samples,seed", [(8, 64, 0), (16, 200, 1), (5, 7, 2), (32, 480, 3)])
-def test_the_marchers_two_passes_find_exactly_the_samples_in_occupied_cells(side, samples, seed):
+def test_the_marchers_coarse_to_fine_passes_find_exactly_the_samples_in_occupied_cells(side, samples, seed):
     from inrcodec.signals.scene.decode import RayMarcher, SceneGeometry, Views, box_samples
 
     rng = np.random.default_rng(seed)
@@ -187,7 +187,7 @@ def test_the_marchers_two_passes_find_exactly_the_samples_in_occupied_cells(side
         inside = ((cells >= 0) & (cells < side)).all(-1) & (s >= first[:, None]) & (s < (first + count)[:, None])
         clipped = np.clip(cells, 0, side - 1).astype(int)
         active = inside & occupancy[clipped[..., 0], clipped[..., 1], clipped[..., 2]]
-        assert marcher.stride > 1 or samples < 20
+        assert marcher.passes or samples < 20
         assert np.array_equal(ray, np.nonzero(active)[0]) and np.array_equal(positions, every[active])
 
 
@@ -198,3 +198,41 @@ def _look_at(position: np.ndarray) -> np.ndarray:
     pose = np.eye(4)
     pose[:3, 0], pose[:3, 1], pose[:3, 2], pose[:3, 3] = right, np.cross(back, right), back, position
     return pose
+
+
+class _RecordingField:
+    """A stand-in network: density ``log(e^y − 1)`` chosen per call, colour 0.25 grey; counts points."""
+
+    class config:
+        @staticmethod
+        def floats_per_point() -> int:
+            return 8
+
+    def __init__(self, density_output: float):
+        self.density_output, self.evaluated = density_output, 0
+
+    def on_points(self, points: np.ndarray) -> np.ndarray:
+        self.evaluated += len(points)
+        out = np.full((len(points), 4), np.log(1 / 3), dtype=np.float32)  # sigmoid -> 0.25
+        out[:, 0] = self.density_output
+        return out
+
+
+def test_a_ray_stops_once_opaque_and_a_clear_ray_composites_every_sample():
+    from inrcodec.signals.scene.decode import RayMarcher, SceneGeometry
+
+    geometry = SceneGeometry(4, 4, 200, 4, 4.0, 0.0, 4.0, 0.0, 0.0, 0.0, 1.0, 1.0, 1.0, 3.0, 1.0)
+    marcher = RayMarcher(geometry, np.ones((4, 4, 4), dtype=bool))
+    samples = 120  # two rays of 60 samples each, one after the other in the packed order
+    positions = np.zeros((samples, 3), dtype=np.float32)
+    ray = np.repeat([0, 1], 60)
+    opaque = _RecordingField(30.0)  # optical depth 0.6 per sample: past 8 by the 15th
+    colours = marcher.composite(opaque, positions, ray, 2)
+    assert opaque.evaluated == 2 * marcher.ROUND < samples
+    np.testing.assert_allclose(colours, 0.25, atol=1e-3)
+    faint = _RecordingField(-6.0)  # optical depth 5e-5 per sample: never opaque
+    colours = marcher.composite(faint, positions, ray, 2)
+    step_depth = np.log1p(np.exp(-6.0)) * geometry.step
+    expected = 1 + (1 - np.exp(-60 * step_depth)) * (0.25 - 1)
+    assert faint.evaluated == samples
+    np.testing.assert_allclose(colours, expected, rtol=1e-5)

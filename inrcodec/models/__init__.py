@@ -70,7 +70,7 @@ REGISTRY: dict[str, ModelEntry] = {entry.name: entry for entry in (
                "multiplicative filter network, Gabor filters"),
     ModelEntry(ModelId.LATENT, "latent", LatentConfig, LatentNetwork, "LatentImage", 1e-2,
                "entropy-coded latent grids and a small synthesis network", weight_only=False),
-    ModelEntry(ModelId.LATENT3D, "latent3d", Latent3dConfig, Latent3dNetwork, "LatentScene", 1e-2,
+    ModelEntry(ModelId.LATENT3D, "latent3d", Latent3dConfig, Latent3dNetwork, "LatentScene", 2e-2,
                "entropy-coded 3-D latent grids over the occupied space and an SL²A decoder (scenes)",
                weight_only=False),
 )}

@@ -217,11 +217,16 @@ def sampling_taps(upsampling: int):
 def bilinear_taps(coordinates: np.ndarray, cells: int) -> tuple[np.ndarray, np.ndarray]:
     """Indices ``(n, 2)`` and weights ``(n, 2)`` sampling ``cells`` cell-centred latents over
     [−1, 1] at ``coordinates`` (PyTorch's ``align_corners=False``: the position clamped at 0)."""
+    first, weight = bilinear_first_tap(coordinates, cells)
+    return np.stack([first, np.minimum(first + 1, cells - 1)], -1), np.stack([1 - weight, weight], -1)
+
+
+def bilinear_first_tap(coordinates: np.ndarray, cells: int) -> tuple[np.ndarray, np.ndarray]:
+    """``bilinear_taps``'s first index and the second tap's weight (the second index is the next
+    latent, clamped at the last; the first weight is 1 − the second)."""
     position = np.maximum((coordinates + 1) * (cells / 2) - 0.5, 0)
     first = np.minimum(np.floor(position), cells - 1)
-    weight = np.minimum(position - first, 1)
-    first = first.astype(np.int64)
-    return np.stack([first, np.minimum(first + 1, cells - 1)], -1), np.stack([1 - weight, weight], -1)
+    return first.astype(np.int64), np.minimum(position - first, 1)
 
 
 CUBIC_A = -0.75  # PyTorch's (and OpenCV's) Keys kernel

@@ -21,7 +21,7 @@ import numpy as np
 
 from ..base import ModelConfig, Network, Ops, Parameters
 from ..latent.coding import CONTEXT_INPUTS
-from ..latent.network import bilinear_taps, synthesis_and_context_shapes, synthesis_ops, synthesize
+from ..latent.network import bilinear_first_tap, synthesis_and_context_shapes, synthesis_ops, synthesize
 from .coding import PAD, decode_latents, encode_latents, grid_shapes, latent_code_lengths, live_masks
 
 MAX_GRID_CELLS = 512  # latents per axis of the finest grid
@@ -130,20 +130,22 @@ class Latent3dNetwork(Network):
     def features(self, points: np.ndarray) -> np.ndarray:
         """``(N, 3)`` points in [−1, 1]³ -> ``(N, grids)``: each grid at the points, trilinearly
         (per axis the cell-centred taps of ``latent.network.bilinear_taps``, shared by a level's
-        channels). One gather per level reads the eight corners of every channel (``_corners``)."""
-        out = np.empty((len(points), len(self.corners) * self.config.channels), dtype=np.float32)
+        channels): one gather per level reads the eight corners of every channel (``_corners``),
+        weighted by the eight products of the axes' weights."""
+        channels = self.config.channels
+        out = np.empty((len(points), len(self.corners), channels), dtype=np.float32)
+        weights = np.empty((len(points), 8), dtype=np.float32)
         for level, (shape, corners) in enumerate(zip(self.shapes, self.corners)):
             _, ny, nz = shape
-            (ix, wx), (iy, wy), (iz, wz) = (bilinear_taps(points[:, axis], n) for axis, n in enumerate(shape))
-            read = corners[(ix[:, 0] * ny + iy[:, 0]) * nz + iz[:, 0]].T  # (8 · channels, N)
-            weights = [wx[:, a] * wy[:, b] for a in range(2) for b in range(2)]
-            for channel in range(self.config.channels):
-                value = np.zeros(len(points), dtype=np.float32)
-                for pair, weight in enumerate(weights):  # corners (a, b, 0) and (a, b, 1)
-                    column = 8 * channel + 2 * pair
-                    value += weight * (wz[:, 0] * read[column] + wz[:, 1] * read[column + 1])
-                out[:, level * self.config.channels + channel] = value
-        return out
+            (ix, wx), (iy, wy), (iz, wz) = (bilinear_first_tap(points[:, axis], n) for axis, n in enumerate(shape))
+            for a, x in enumerate((1 - wx, wx)):
+                for b, y in enumerate((1 - wy, wy)):
+                    xy = x * y
+                    weights[:, 4 * a + 2 * b] = xy * (1 - wz)
+                    weights[:, 4 * a + 2 * b + 1] = xy * wz
+            read = np.take(corners, (ix * ny + iy) * nz + iz, axis=0).reshape(len(points), channels, 8)
+            out[:, level] = np.einsum("nck,nk->nc", read, weights)
+        return out.reshape(len(points), -1)
 
     def on_points(self, points: np.ndarray) -> np.ndarray:
         return synthesize(self.config, self.parameters, self.features(points))

@@ -140,26 +140,29 @@ class RayMarcher:
     and colour (sigmoid of the rest); alpha compositing front to back on a white background. The
     encoder trains through a PyTorch twin of it (``encode.TrainingRayMarcher``, with jittered samples).
 
-    Which samples are evaluated is found in two passes: each run of ``stride`` samples is tested at
-    its middle against the occupancy grid grown by ``REACH`` cells — no sample of the run is more
-    than ``REACH`` cells from its middle along any axis, so a run whose middle finds no occupied cell
-    within reach has none — and only the runs that do are tested sample by sample. Most of a ray is
-    empty space: the first pass skips it at a fraction of the cost, with the same samples found."""
+    Which samples are evaluated is found coarse to fine: runs of ``STRIDES[0]`` samples are tested at
+    their middle against the occupancy grid grown by as many cells as a run's samples can lie from
+    its middle (plus a margin), the runs that find an occupied cell within reach are split into
+    runs of the next stride and tested likewise, and the last runs sample by sample. Most of a ray
+    is empty space: the coarse passes skip it at a fraction of the cost, with the same samples found.
+    """
 
-    REACH = 2  # cells the first pass's grid is grown by
+    STRIDES = (27, 9, 3)  # samples per run of each pass, coarsest first; each divides the one before
+    MAX_REACH = 8  # cells: a pass whose runs reach farther is skipped (too coarse to skip anything)
+    OPAQUE = 8.0  # optical depth past which a ray adds nothing: transmittance below e^-8, < 0.09 of a level
+    ROUND = 16  # samples per ray evaluated at a time
 
     def __init__(self, geometry: SceneGeometry, occupancy: np.ndarray):
         self.geometry, self.occupancy = geometry, occupancy.reshape(-1)
         self.centre = geometry.centre.astype(np.float32)
         self.halves = geometry.halves.astype(np.float32)
-        side, reach = geometry.grid_side, self.REACH
-        cell = 2 * float(min(geometry.halves)) / side  # the smallest side of a cell, in scene units
-        # a run's samples lie within (stride − 1)/2 segments of its middle: at most 0.9 · REACH cells
-        self.stride = int(min(255, 2 * math.floor(0.45 * reach * cell / geometry.step) + 1)) if geometry.step > 0 else 1
-        grown = np.pad(occupancy, reach)
-        for axis in range(3):  # the maximum over a (2·REACH + 1)³ window, one axis at a time
-            grown = np.logical_or.reduce([np.roll(grown, shift, axis) for shift in range(-reach, reach + 1)])
-        self.grown = grown.reshape(-1)
+        cell = 2 * float(min(geometry.halves)) / geometry.grid_side  # a cell's smallest side, scene units
+        self.passes = []  # (stride, reach, grown grid) of each pass kept
+        for stride in self.STRIDES:
+            # a run's samples lie within (stride − 1)/2 segments of its middle: reach covers that / 0.9
+            reach = math.ceil((stride - 1) / 2 * geometry.step / (0.9 * cell))
+            if reach <= self.MAX_REACH and (not self.passes or self.passes[-1][0] % stride == 0):
+                self.passes.append((stride, reach, _grown(occupancy, reach)))
 
     def _positions(self, origins: np.ndarray, directions: np.ndarray, samples: np.ndarray) -> np.ndarray:
         """Box coordinates ``(R, K, 3)`` of samples ``(R, K)`` (indices along each ray)."""
@@ -180,48 +183,78 @@ class RayMarcher:
 
     def points(self, origins: np.ndarray, directions: np.ndarray) -> tuple[np.ndarray, np.ndarray, int]:
         """The samples to evaluate: box coordinates ``(N, 3)`` and rays ``(N,)``, each ray's front to
-        back (rows in order), and how many samples were tested. A ray's samples outside
+        back (rows in order), and how many positions were tested. A ray's samples outside
         ``box_samples`` have no density (they are not tested)."""
         first, count = box_samples(self.geometry, origins, directions)
-        stride = self.stride
+        stride = self.passes[0][0] if self.passes else 1
         runs = np.arange(-(-int(count.max(initial=0)) // stride), dtype=np.int64) * stride
+        ray, start = (a.reshape(-1) for a in np.broadcast_arrays(np.arange(len(first))[:, None], runs))
+        tested = 0
         with np.errstate(over="ignore", invalid="ignore"):  # a hostile box: positions beyond float32
-            middles = self._positions(origins, directions, first[:, None] + runs + (stride - 1) // 2)
-            near = (runs < count[:, None]) & self._occupied(middles, self.grown, self.REACH)
-            ray, run = np.nonzero(near)
-            columns = runs[run][:, None] + np.arange(stride)
+            for run, reach, grown in self.passes:
+                if run != stride:  # split the runs kept into runs of this pass
+                    ray, start = np.repeat(ray, stride // run), (start[:, None] + np.arange(0, stride, run)).reshape(-1)
+                    stride = run
+                middles = self._positions(origins[ray], directions[ray], (first[ray] + start + (stride - 1) // 2)[:, None])
+                keep = (start < count[ray]) & self._occupied(middles[:, 0], grown, reach)
+                tested += len(ray)
+                ray, start = ray[keep], start[keep]
+            columns = start[:, None] + np.arange(stride)
             positions = self._positions(origins[ray], directions[ray], first[ray][:, None] + columns)
             active = (columns < count[ray][:, None]) & self._occupied(positions, self.occupancy, 0)
-        tested = near.size + columns.size
+        tested += columns.size
         return positions[active], np.broadcast_to(ray[:, None], active.shape)[active], tested
 
     def composite(self, network: Network, positions: np.ndarray, ray: np.ndarray, rays: int) -> np.ndarray:
         """Colours ``(rays, 3)`` of rays whose evaluated samples are ``positions`` on ``ray`` (each
-        ray's front to back), in tiles of bounded activation memory whatever the network's width.
-        Only the evaluated samples are composited (the others have no density: they change
-        nothing), each ray's running sum of optical depth taken from one float64 running sum over
-        all of them; the colour on white, Σ w·c + 1 − Σ w, is summed as 1 + Σ w·(c − 1)."""
+        ray's front to back), on white: Σ w·c + 1 − Σ w, summed as 1 + Σ w·(c − 1). A sample with
+        more than ``OPAQUE`` optical depth in front of it adds nothing (it is not evaluated): the
+        samples are evaluated ``ROUND`` per ray at a time, front to back, and a ray stops once it
+        is that opaque. Optical depth is summed per ray in float64; the network runs in tiles of
+        bounded activation memory whatever its width."""
         out = np.ones((rays, 3), dtype=np.float32)
         if not len(positions):
             return out
         tile = max(1, ACTIVATION_BUDGET_BYTES // (network.config.floats_per_point() * FLOAT_BYTES))
-        outputs = np.concatenate([network.on_points(positions[start:start + tile])
-                                  for start in range(0, len(positions), tile)])
-        with np.errstate(over="ignore", invalid="ignore"):
-            density = np.logaddexp(np.float32(0), outputs[:, 0])  # softplus
-            colour = 1 / (1 + np.exp(-outputs[:, 1:4]))  # sigmoid
-            # an opaque sample is opaque at any depth past 10^4: clamped, so that a hostile file's
-            # infinite (or NaN) density cannot reach the other rays' running sums
-            optical = np.minimum(np.nan_to_num(density * np.float32(self.geometry.step), nan=0.0), np.float32(1e4))
         counts = np.bincount(ray, minlength=rays)
-        running = np.cumsum(optical, dtype=np.float64)
-        before = running - optical  # optical depth in front of each sample, over all rays so far
-        starts = np.cumsum(counts) - counts
-        before -= np.repeat(before[starts[counts > 0]], counts[counts > 0])
-        weights = (1 - np.exp(-optical)) * np.exp(-before).astype(np.float32)
-        for channel in range(3):
-            out[:, channel] += np.bincount(ray, weights=weights * (colour[:, channel] - 1), minlength=rays)
+        rank = np.arange(len(ray)) - np.repeat(np.cumsum(counts) - counts, counts)  # place on its ray
+        order = np.argsort(rank // self.ROUND, kind="stable")  # round by round, rays in order within
+        bounds = np.searchsorted(rank[order] // self.ROUND, np.arange(-(-int(counts.max()) // self.ROUND) + 1))
+        carried = np.zeros(rays)  # optical depth in front of the round, per ray
+        for start, stop in zip(bounds[:-1], bounds[1:]):
+            chosen = order[start:stop]
+            chosen = chosen[carried[ray[chosen]] <= self.OPAQUE]
+            if not len(chosen):
+                break
+            on = ray[chosen]
+            points = positions[chosen]
+            outputs = np.concatenate([network.on_points(points[first:first + tile])
+                                      for first in range(0, len(points), tile)])
+            with np.errstate(over="ignore", invalid="ignore"):
+                density = np.logaddexp(np.float32(0), outputs[:, 0])  # softplus
+                colour = 1 / (1 + np.exp(-outputs[:, 1:4]))  # sigmoid
+                # an opaque sample is opaque at any depth past 10^4: clamped, so that a hostile
+                # file's infinite (or NaN) density cannot reach the other rays' running sums
+                optical = np.minimum(np.nan_to_num(density * np.float32(self.geometry.step), nan=0.0), np.float32(1e4))
+            per_ray = np.bincount(on, minlength=rays)
+            running = np.cumsum(optical, dtype=np.float64)
+            before = running - optical  # over all the round's samples so far: made per ray below
+            firsts = np.cumsum(per_ray) - per_ray
+            before += np.repeat(carried[per_ray > 0] - before[firsts[per_ray > 0]], per_ray[per_ray > 0])
+            weights = np.where(before <= self.OPAQUE, (1 - np.exp(-optical)) * np.exp(-before).astype(np.float32), 0)
+            for channel in range(3):
+                out[:, channel] += np.bincount(on, weights=weights * (colour[:, channel] - 1), minlength=rays)
+            carried += np.bincount(on, weights=optical, minlength=rays)
         return out
+
+
+def _grown(occupancy: np.ndarray, reach: int) -> np.ndarray:
+    """The occupancy grid padded by ``reach`` cells and grown by as many (the maximum over a
+    (2·reach + 1)³ window), flattened."""
+    grown = np.pad(occupancy, reach)
+    for axis in range(3):  # one axis at a time; the padding keeps np.roll from wrapping occupied cells
+        grown = np.logical_or.reduce([np.roll(grown, shift, axis) for shift in range(-reach, reach + 1)])
+    return grown.reshape(-1)
 
 
 @dataclass
