@@ -228,7 +228,8 @@ def test_a_ray_stops_once_opaque_and_a_clear_ray_composites_every_sample():
     ray = np.repeat([0, 1], 60)
     opaque = _RecordingField(30.0)  # optical depth 0.6 per sample: past 8 by the 15th
     colours = marcher.composite(opaque, positions, ray, 2)
-    assert opaque.evaluated == 2 * marcher.ROUND < samples
+    rounds = int(marcher.OPAQUE / (0.6 * marcher.ROUND)) + 1  # until a round ends past optical depth 8
+    assert opaque.evaluated == 2 * rounds * marcher.ROUND < samples
     np.testing.assert_allclose(colours, 0.25, atol=1e-3)
     faint = _RecordingField(-6.0)  # optical depth 5e-5 per sample: never opaque
     colours = marcher.composite(faint, positions, ray, 2)

@@ -27,7 +27,7 @@ from ..image.decode import output_size
 MAX_VIEW_SIDE = 8192
 MAX_GRID_SIDE = 256  # occupancy cells per axis
 MAX_SAMPLES_PER_RAY = 4096
-SAMPLE_CHUNK = 1 << 19  # ray samples rendered at once: bounded memory at any view size and depth
+SAMPLE_CHUNK = 1 << 21  # ray samples rendered at once: bounded memory at any view size and depth
 SAMPLE_BYTES = 96  # per ray sample of a chunk: position, cell, masks, density, colour, weights
 SAMPLE_TEST_OPS = Ops(elementwise=24)  # per ray sample: position, normalization, cell lookup
 COMPOSITE_OPS = Ops(elementwise=12)  # per evaluated sample: density, alpha, transmittance, colour
@@ -150,7 +150,7 @@ class RayMarcher:
     STRIDES = (27, 9, 3)  # samples per run of each pass, coarsest first; each divides the one before
     MAX_REACH = 8  # cells: a pass whose runs reach farther is skipped (too coarse to skip anything)
     OPAQUE = 8.0  # optical depth past which a ray adds nothing: transmittance below e^-8, < 0.09 of a level
-    ROUND = 16  # samples per ray evaluated at a time
+    ROUND = 8  # samples per ray evaluated at a time
 
     def __init__(self, geometry: SceneGeometry, occupancy: np.ndarray):
         self.geometry, self.occupancy = geometry, occupancy.reshape(-1)
@@ -177,8 +177,9 @@ class RayMarcher:
         flat = np.zeros(positions.shape[:-1], dtype=np.int32)  # the cell's index in the grid, x first
         for axis in range(3):
             cells = np.floor((positions[..., axis] + 1) / 2 * self.geometry.grid_side) + pad
-            inside &= (cells >= 0) & (cells < side)
-            flat = flat * side + np.clip(np.nan_to_num(cells), 0, side - 1).astype(np.int32)
+            within = (cells >= 0) & (cells < side)  # false for NaN
+            inside &= within
+            flat = flat * side + np.where(within, cells, 0).astype(np.int32)
         return inside & grid[flat]
 
     def points(self, origins: np.ndarray, directions: np.ndarray) -> tuple[np.ndarray, np.ndarray, int]:
@@ -217,15 +218,16 @@ class RayMarcher:
             return out
         tile = max(1, ACTIVATION_BUDGET_BYTES // (network.config.floats_per_point() * FLOAT_BYTES))
         counts = np.bincount(ray, minlength=rays)
-        rank = np.arange(len(ray)) - np.repeat(np.cumsum(counts) - counts, counts)  # place on its ray
-        order = np.argsort(rank // self.ROUND, kind="stable")  # round by round, rays in order within
-        bounds = np.searchsorted(rank[order] // self.ROUND, np.arange(-(-int(counts.max()) // self.ROUND) + 1))
+        starts = np.cumsum(counts) - counts  # each ray's first sample
+        going = np.flatnonzero(counts)  # the rays still to composite
         carried = np.zeros(rays)  # optical depth in front of the round, per ray
-        for start, stop in zip(bounds[:-1], bounds[1:]):
-            chosen = order[start:stop]
-            chosen = chosen[carried[ray[chosen]] <= self.OPAQUE]
-            if not len(chosen):
+        for first in range(0, int(counts.max()), self.ROUND):
+            going = going[(counts[going] > first) & (carried[going] <= self.OPAQUE)]
+            if not len(going):
                 break
+            columns = first + np.arange(self.ROUND)
+            valid = columns < counts[going][:, None]
+            chosen = (starts[going][:, None] + columns)[valid]  # rays in order, each front to back
             on = ray[chosen]
             points = positions[chosen]
             outputs = np.concatenate([network.on_points(points[first:first + tile])
