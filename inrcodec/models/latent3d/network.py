@@ -45,10 +45,13 @@ class Latent3dConfig(ModelConfig):
     context_width: int = 16
     channels: int = 1  # per level: a radiance field needs more than one number per point (RESULTS.md)
 
+    def level_shapes(self) -> list[tuple[int, int, int]]:
+        """The grids' shape at each level, finest first."""
+        return grid_shapes((self.grid_x, self.grid_y, self.grid_z), self.levels)
+
     def latent_shapes(self) -> list[tuple[int, int, int]]:
         """Every grid, finest level first, each level's ``channels`` grids together."""
-        return [shape for shape in grid_shapes((self.grid_x, self.grid_y, self.grid_z), self.levels)
-                for _ in range(self.channels)]
+        return [shape for shape in self.level_shapes() for _ in range(self.channels)]
 
     def latent_count(self) -> int:
         return sum(int(np.prod(shape)) for shape in self.latent_shapes())
@@ -85,8 +88,7 @@ class Latent3dConfig(ModelConfig):
     # the latents' coding: only the live latents of the scene's ``occupancy`` (its side data)
     def live_masks(self, occupancy: np.ndarray) -> list[np.ndarray]:
         """Per grid (``latent_shapes``), which of its latents are coded."""
-        return [mask for mask in live_masks(occupancy, grid_shapes((self.grid_x, self.grid_y, self.grid_z), self.levels))
-                for _ in range(self.channels)]
+        return [mask for mask in live_masks(occupancy, self.level_shapes()) for _ in range(self.channels)]
 
     def encode_latents(self, coder, grids: list[np.ndarray], ranges: list[int], context, occupancy: np.ndarray):
         encode_latents(coder, grids, self.live_masks(occupancy), ranges, context, self.channels)
@@ -124,7 +126,7 @@ class Latent3dNetwork(Network):
     def __init__(self, config: Latent3dConfig, parameters: Parameters, latents: list[np.ndarray]):
         super().__init__(config, parameters)
         grids = [np.asarray(grid, dtype=np.float32) for grid in latents]
-        self.shapes = [grid.shape for grid in grids[::config.channels]]
+        self.shapes = config.level_shapes()
         self.corners = [_corners(grids[start:start + config.channels]) for start in range(0, len(grids), config.channels)]
 
     def features(self, points: np.ndarray) -> np.ndarray:

@@ -230,8 +230,8 @@ class RayMarcher:
             chosen = (starts[going][:, None] + columns)[valid]  # rays in order, each front to back
             on = ray[chosen]
             points = positions[chosen]
-            outputs = np.concatenate([network.on_points(points[first:first + tile])
-                                      for first in range(0, len(points), tile)])
+            outputs = np.concatenate([network.on_points(points[start:start + tile])
+                                      for start in range(0, len(points), tile)])
             with np.errstate(over="ignore", invalid="ignore"):
                 density = np.logaddexp(np.float32(0), outputs[:, 0])  # softplus
                 colour = 1 / (1 + np.exp(-outputs[:, 1:4]))  # sigmoid
