@@ -10,8 +10,11 @@ limit with a one-line error that names the limit and the option that raises it.
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import math
+import os
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Iterator
 
@@ -31,6 +34,7 @@ OUTPUT_OPS = Ops(elementwise=8)  # per output value: offset, clamp, scale, round
 DEFAULT_MAX_MACS = 1 << 40  # ≈ 1.1e12
 DEFAULT_MAX_SAMPLES = 1 << 26  # 67 M output pixels (≈ 200 MB as RGB): a ×10 decode of a Kodak image
 DEFAULT_MAX_MEMORY_BYTES = 2 << 30  # output array + one tile's activations + the weights
+MAX_RENDER_THREADS = 4  # each holds a tile (or a scene's chunk of ray samples) in memory
 
 
 @dataclass(frozen=True)
@@ -124,3 +128,21 @@ def render_tiles(network: Network, axes: tuple[np.ndarray, ...],
     to the tile, ``values`` of shape ``(*tile_shape, out_features)``."""
     for slices in plan.tiles():
         yield slices, network.on_grid(tuple(axis[s] for axis, s in zip(axes, slices)))
+
+
+def render_threads() -> int:
+    """Threads a render runs on: one per core this process may use, at most ``MAX_RENDER_THREADS``."""
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    return max(1, min(cores, MAX_RENDER_THREADS))
+
+
+@contextlib.contextmanager
+def thread_pool():
+    """A pool of ``render_threads()`` threads for independent pieces of a render, with the BLAS
+    library held to one thread of its own meanwhile. numpy runs its loops outside the GIL, so one
+    thread per core nearly halves a scene view's time on two cores (lego at 400 px: 2.0 → 1.3 s);
+    with OpenBLAS's threads left on, the two pools spin against each other (2.7 s)."""
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(1, user_api="blas"), ThreadPoolExecutor(render_threads()) as pool:
+        yield pool

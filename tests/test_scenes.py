@@ -98,6 +98,34 @@ def test_a_render_over_the_limits_is_refused_before_its_views_are_allocated(ball
             dataclasses.replace(scene, limits=limits).render(scene.orbit(1000))
 
 
+def test_views_rendered_in_chunks_over_several_threads_equal_one_threads(ball_file, monkeypatch):
+    from inrcodec import render as rendering
+    from inrcodec.signals.scene import decode
+
+    scene = inrcodec.decode_scene(ball_file)
+    views = scene.orbit(2)
+    monkeypatch.setattr(rendering, "render_threads", lambda: 1)
+    alone = scene.render(views)
+    monkeypatch.setattr(decode, "SAMPLE_CHUNK", 7 * scene.geometry.samples_per_ray)  # 7 rays a chunk
+    monkeypatch.setattr(rendering, "render_threads", lambda: 3)
+    assert np.array_equal(scene.render(views), alone)
+
+
+def test_a_view_whose_chunks_overdraw_the_budget_is_refused(ball_file, monkeypatch):
+    import dataclasses
+
+    from inrcodec.errors import LimitError
+    from inrcodec.render import DecodeLimits
+    from inrcodec.signals.scene import decode
+
+    scene = inrcodec.decode_scene(ball_file)
+    views = scene.orbit(1)
+    monkeypatch.setattr(decode, "SAMPLE_CHUNK", 7 * scene.geometry.samples_per_ray)
+    tests_only = (views.width * views.height * scene.geometry.samples_per_ray * decode.SAMPLE_TEST_OPS).macs
+    with pytest.raises(LimitError, match="multiply-adds"):  # passes the first check, not the samples' work
+        dataclasses.replace(scene, limits=DecodeLimits(max_macs=tests_only + 1)).render(views)
+
+
 def test_occupancy_packing_round_trips_and_hostile_side_data_is_refused(ball_file):
     grid = np.random.default_rng(0).random((5, 5, 5)) > 0.5
     assert (unpack_occupancy(pack_occupancy(grid), 5) == grid).all()

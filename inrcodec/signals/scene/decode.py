@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import io
 import math
+import threading
 from dataclasses import dataclass
 
 import numpy as np
@@ -20,14 +21,14 @@ import numpy as np
 from ...errors import BitstreamError, InputError, LimitError
 from ...models import ModelConfig, Network
 from ...models.base import Ops
-from ...render import ACTIVATION_BUDGET_BYTES, FLOAT_BYTES, DecodeLimits, RenderPlan
+from ...render import ACTIVATION_BUDGET_BYTES, FLOAT_BYTES, DecodeLimits, RenderPlan, render_threads, thread_pool
 from ..base import SignalKind, SignalType
 from ..image.decode import output_size
 
 MAX_VIEW_SIDE = 8192
 MAX_GRID_SIDE = 256  # occupancy cells per axis
 MAX_SAMPLES_PER_RAY = 4096
-SAMPLE_CHUNK = 1 << 21  # ray samples rendered at once: bounded memory at any view size and depth
+SAMPLE_CHUNK = 1 << 21  # ray samples a render thread holds at once: bounded memory at any view size and depth
 SAMPLE_BYTES = 96  # per ray sample of a chunk: position, cell, masks, density, colour, weights
 SAMPLE_TEST_OPS = Ops(elementwise=24)  # per ray sample: position, normalization, cell lookup
 COMPOSITE_OPS = Ops(elementwise=12)  # per evaluated sample: density, alpha, transmittance, colour
@@ -287,9 +288,10 @@ class DecodedScene:
         return Views(poses, self.width, self.height, focal)
 
     def render(self, views: Views, progress=None) -> np.ndarray:
-        """``(N, H, W, 3)`` uint8 renders of ``views``, one chunk of rays at a time. Each view's work
-        is checked against the limits (how many views to render is the caller's choice, how costly
-        each one is the file's), counted as the occupancy grid says how many samples are evaluated."""
+        """``(N, H, W, 3)`` uint8 renders of ``views``, in chunks of rays spread over the render
+        threads (``render.thread_pool``). Each view's work is checked against the limits (how many
+        views to render is the caller's choice, how costly each one is the file's), counted as the
+        occupancy grid says how many samples are evaluated."""
         marcher = RayMarcher(self.geometry, self.occupancy)
         config = self.network.config  # a ray sample has its own coordinate on every axis: a separable
         point_ops = config.point_ops() + config.in_features * config.axis_ops() + COMPOSITE_OPS  # layer's too
@@ -302,26 +304,43 @@ class DecodedScene:
                              f"{len(views.poses) * rays * 3 / 2**20:.0f} MB, over the limit of "
                              f"{self.limits.max_memory_bytes / 2**20:.0f} MB (raise it with --max-memory)")
         out = np.empty((len(views.poses), views.height, views.width, 3), dtype=np.uint8)
-        for index in range(len(views.poses)):
-            budget = self.limits.max_macs
-            origins, directions = (a.astype(np.float32) for a in views.rays(index))
-            flat = out[index].reshape(-1, 3)
-            for start in range(0, len(origins), chunk):
-                rows = slice(start, start + chunk)
-                positions, ray, tested = marcher.points(origins[rows], directions[rows])
-                budget -= (tested * SAMPLE_TEST_OPS).macs + len(ray) * point_ops.macs
-                if budget < 0:
-                    raise self._over_budget(views)
-                colours = marcher.composite(self.network, positions, ray, len(flat[rows]))
-                flat[rows] = np.round(np.clip(colours, 0, 1) * 255).astype(np.uint8)
-            if progress is not None:
-                progress(index + 1)
+        with thread_pool() as pool:
+            for index in range(len(views.poses)):
+                origins, directions = (a.astype(np.float32) for a in views.rays(index))
+                flat = out[index].reshape(-1, 3)
+                budget = _Budget(self.limits.max_macs)
+
+                def render_chunk(start: int) -> None:
+                    rows = slice(start, start + chunk)
+                    positions, ray, tested = marcher.points(origins[rows], directions[rows])
+                    if not budget.spend((tested * SAMPLE_TEST_OPS).macs + len(ray) * point_ops.macs):
+                        raise self._over_budget(views)
+                    colours = marcher.composite(self.network, positions, ray, len(flat[rows]))
+                    flat[rows] = np.round(np.clip(colours, 0, 1) * 255).astype(np.uint8)
+
+                for _ in pool.map(render_chunk, range(0, len(origins), chunk)):
+                    pass  # raises the first chunk's error
+                if progress is not None:
+                    progress(index + 1)
         return out
 
     def _over_budget(self, views: Views) -> LimitError:
         return LimitError(f"rendering a view of {views.width}x{views.height} needs more than "
                           f"{self.limits.max_macs:.3g} multiply-adds (raise it with --max-macs if you trust the "
                           "file and can wait)")
+
+
+class _Budget:
+    """Multiply-adds a view may still spend, drawn on by chunks rendered on several threads."""
+
+    def __init__(self, macs: int):
+        self.left, self._lock = macs, threading.Lock()
+
+    def spend(self, macs: int) -> bool:
+        """Draw ``macs``; False once the budget is overdrawn."""
+        with self._lock:
+            self.left -= macs
+            return self.left >= 0
 
 
 def box_samples(geometry: SceneGeometry, origins: np.ndarray, directions: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -406,8 +425,8 @@ class SceneType(SignalType):
         height, width = shape
         rays = height * width
         chunk = min(rays_per_chunk(geometry), rays)
-        memory = rays * 3 + chunk * geometry.samples_per_ray * SAMPLE_BYTES + ACTIVATION_BUDGET_BYTES \
-            + 3 * config.parameter_count() * FLOAT_BYTES + geometry.grid_side ** 3
+        in_flight = render_threads() * (chunk * geometry.samples_per_ray * SAMPLE_BYTES + ACTIVATION_BUDGET_BYTES)
+        memory = rays * 3 + in_flight + 3 * config.parameter_count() * FLOAT_BYTES + geometry.grid_side ** 3
         return RenderPlan(shape, (chunk,), config.decode_ops() +
                           rays * geometry.samples_per_ray * SAMPLE_TEST_OPS, memory)
 
