@@ -140,7 +140,7 @@ def render_threads() -> int:
 def thread_pool():
     """A pool of ``render_threads()`` threads for independent pieces of a render, with the BLAS
     library held to one thread of its own meanwhile. numpy runs its loops outside the GIL, so one
-    thread per core nearly halves a scene view's time on two cores (lego at 400 px: 2.0 → 1.3 s);
+    thread per core nearly halves a scene view's time on two cores (lego at 400 px: 2.2–2.4 → 1.3–1.4 s);
     with OpenBLAS's threads left on, the two pools spin against each other (2.7 s)."""
     from threadpoolctl import threadpool_limits
 

@@ -121,7 +121,8 @@ class LatentRate:
                 chosen = torch.randint(0, len(flat), (max(1, round(share * len(flat))),), generator=generator,
                                        device=flat.device)
                 scale = len(flat) / len(chosen)
-                neighbours, inside, flat, parent = (a.index_select(0, chosen) for a in (neighbours, inside, flat, parent))
+                neighbours, inside, flat, parent = (
+                    a.index_select(0, chosen) for a in (neighbours, inside, flat, parent))
             values = grids[level].reshape(-1)
             context_values = values.index_select(0, neighbours.reshape(-1)).reshape(neighbours.shape) * inside
             if len(weights):
@@ -130,7 +131,8 @@ class LatentRate:
             else:
                 upsampled = values.new_zeros(len(flat))
             mean, log2_scale = context(torch.cat([context_values, upsampled[:, None]], 1), level)
-            total = total + scale * laplace_bits(values.index_select(0, flat), torch.exp2(log2_scale.clamp(*LOG_SCALE_RANGE)), mean)
+            scales = torch.exp2(log2_scale.clamp(*LOG_SCALE_RANGE))
+            total = total + scale * laplace_bits(values.index_select(0, flat), scales, mean)
         return total
 
 
