@@ -24,8 +24,8 @@ class LatentScenePreset:
     steps: int
 
 
-LATENT_SCENE_PRESETS = tuple(LatentScenePreset(level, cells, rate_weight, 4200) for level, cells, rate_weight in (
-    (1, 64, 1.6e-4), (2, 80, 8e-5), (3, 96, 4e-5), (4, 128, 1.2e-5), (5, 144, 1e-5), (6, 160, 5e-6), (7, 192, 2.5e-6)))
+LATENT_SCENE_PRESETS = tuple(LatentScenePreset(level, cells, rate_weight, 3800) for level, cells, rate_weight in (
+    (1, 64, 1.6e-4), (2, 80, 8e-5), (3, 96, 4e-5), (4, 128, 1.5e-5), (5, 144, 1e-5), (6, 160, 5e-6), (7, 192, 2.5e-6)))
 LATENT_SCENE_LEVELS = 5  # of grids, each half the previous along every axis
 LATENT_SCENE_CHANNELS = 2  # per level: +1.2 dB over one, held out, on lego at 400 px (RESULTS.md)
 LATENT_SCENE_WIDTH = 32  # of the synthesis
