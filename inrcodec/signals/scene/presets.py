@@ -24,6 +24,7 @@ class LatentScenePreset:
     steps: int
 
 
+# level 4's λ sits off the halving ladder: 1.5e-5 gave the best of five lego runs at 400 px (RESULTS.md)
 LATENT_SCENE_PRESETS = tuple(LatentScenePreset(level, cells, rate_weight, 3800) for level, cells, rate_weight in (
     (1, 64, 1.6e-4), (2, 80, 8e-5), (3, 96, 4e-5), (4, 128, 1.5e-5), (5, 144, 1e-5), (6, 160, 5e-6), (7, 192, 2.5e-6)))
 LATENT_SCENE_LEVELS = 5  # of grids, each half the previous along every axis
