@@ -34,7 +34,7 @@ OUTPUT_OPS = Ops(elementwise=8)  # per output value: offset, clamp, scale, round
 DEFAULT_MAX_MACS = 1 << 40  # ≈ 1.1e12
 DEFAULT_MAX_SAMPLES = 1 << 26  # 67 M output pixels (≈ 200 MB as RGB): a ×10 decode of a Kodak image
 DEFAULT_MAX_MEMORY_BYTES = 2 << 30  # output array + one tile's activations + the weights
-MAX_RENDER_THREADS = 4  # each holds a tile (or a scene's chunk of ray samples) in memory
+MAX_RENDER_THREADS = 4  # each holds a chunk of a scene's ray samples in memory (images render on one)
 
 
 @dataclass(frozen=True)
