@@ -39,3 +39,26 @@ def test_groups_split_only_the_chebyshev_coefficients_and_dequantize_to_each_gro
     parameters = dequantize(config, integers, [0.5] * len(groups))
     for group, values in zip(groups, integers):
         assert np.array_equal(group_values(parameters, group), (values * 0.5).astype(np.float32))
+
+
+def test_step_search_starts_at_the_given_share_of_each_groups_spread():
+    from inrcodec.models import build_model
+    from inrcodec.quant.tables import step_index_near
+    from inrcodec.train.qat import search_steps
+
+    torch.manual_seed(0)
+    network = build_model(Sl2aConfig(2, 3, width=8, degree=3, hidden_layers=1))
+    with torch.no_grad():
+        for parameter in network.parameters():  # no group of equal weights (a spread of zero)
+            parameter.add_(0.1 * torch.randn_like(parameter))
+    floats = [p.detach().clone() for p in network.parameters()]
+
+    def quantization_error(model) -> float:  # any error costs more than any rate saves (λ = 0)
+        return float(sum(((p - f) ** 2).sum() for p, f in zip(model.parameters(), floats)))
+
+    from_16 = search_steps(network, quantization_error, 1, 0.0, start_share=1 / 16)
+    from_128 = search_steps(network, quantization_error, 1, 0.0, start_share=1 / 128)
+    starts_16 = [step_index_near(float(group_values(dict(network.named_parameters()), g).std()) / 16)
+                 for g in weight_groups(network.config)]
+    assert all(index >= start - 9 for index, start in zip(from_16, starts_16))  # its moves reach 9 quarter-octaves
+    assert all(fine < coarse for fine, coarse in zip(from_128, from_16))

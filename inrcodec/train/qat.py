@@ -48,10 +48,12 @@ def _group_bits(integers: np.ndarray) -> float:
 
 @torch.no_grad()
 def search_steps(model: CoordinateNetwork, distortion: Callable[[CoordinateNetwork], float],
-                 pixels: int, rate_weight: float, frozen: frozenset[int] = frozenset()) -> list[int]:
+                 pixels: int, rate_weight: float, frozen: frozenset[int] = frozenset(),
+                 start_share: float = 1 / 16) -> list[int]:
     """Pick a step index per group minimising MSE + λ·bits/pixels of the quantized network; the
     groups numbered in ``frozen`` keep their float weights throughout (their indices are returned as
-    placeholders, for the caller to choose).
+    placeholders, for the caller to choose). Each group starts at ``start_share`` of its spread and
+    moves one group at a time, so the start must be near lossless where the distortion is sensitive.
 
     The model is left with its float weights; during the search it holds the quantized ones.
     """
@@ -59,8 +61,8 @@ def search_steps(model: CoordinateNetwork, distortion: Callable[[CoordinateNetwo
     parameters = dict(model.named_parameters())
     original = [group_values(parameters, g).detach().clone() for g in groups]
     floors = [_smallest_allowed_index(v) for v in original]
-    # start at a fine step (about 1/16 of the group's spread), then let the search coarsen it
-    indices = [max(floor, step_index_near(max(_spread(v), 1e-8) / 16))
+    # start at a fine step (a share of the group's spread), then let the search coarsen it
+    indices = [max(floor, step_index_near(max(_spread(v), 1e-8) * start_share))
                for v, floor in zip(original, floors)]
     bits = [0.0 if n in frozen else _group_bits(_integers(v, i)) for n, (v, i) in enumerate(zip(original, indices))]
     searched = [number for number in range(len(groups)) if number not in frozen]

@@ -86,7 +86,8 @@ def fit_latent_model(objective: LatentObjective, rate_weight: float, steps: int,
                 cached[:] = versions, objective.features(rounded)
             return float(objective.distortion(cached[1]))
 
-        step_indices = search_steps(network, distortion, objective.samples, rate_weight, frozen=context_groups)
+        step_indices = search_steps(network, distortion, objective.samples, rate_weight, frozen=context_groups,
+                                    start_share=objective.search_start_share)
         _, integers = quantize(network, step_indices)
         parameters = dict(network.named_parameters())
         for group, values, index in zip(weight_groups(network.config), integers, step_indices):

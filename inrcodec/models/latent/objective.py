@@ -64,6 +64,7 @@ class LatentObjective:
     before the next; only the latents and their gradients are whole."""
 
     soft_share = 0.85  # of the fit's steps with soft rounding and noise; the rest are hard-rounded
+    search_start_share = 1 / 16  # of a synthesis group's spread: the step its step search starts from
 
     def __init__(self, network: LatentImage, target: torch.Tensor, known: torch.Tensor | None = None,
                  precision: str = "auto", tile_side: int = TILE_SIDE, chunk_latents: int = CHUNK_LATENTS):
