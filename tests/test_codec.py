@@ -160,7 +160,9 @@ def test_target_bpp_picks_the_highest_weight_only_level_within_the_target(small_
 
 @pytest.mark.parametrize("target", [3.0, 4.2])  # reachable: the networks alone cost ~2.5 bpp here
 def test_target_bpp_lands_the_latent_model_within_five_percent(small_rgb, target):
-    result = inrcodec.encode(small_rgb, bpp=target, iterations=60, device="cpu")
+    # float32 on every CPU: with bf16 products (CPUs with AMX) this 40×32 picture's rate jumps from
+    # 3.45 to 2.80 bpp between λ 0.0034 and 0.0064 at 60 steps, and the search ends 6.7 % from 3.0
+    result = inrcodec.encode(small_rgb, bpp=target, iterations=60, device="cpu", precision="float32")
     assert abs(result.bpp / target - 1) <= 0.05 and result.bpp == 8 * result.bytes / (40 * 32)
 
 
