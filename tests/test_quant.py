@@ -2,10 +2,12 @@ import numpy as np
 import pytest
 import torch
 
-from inrcodec.models import Sl2aConfig
+from inrcodec.models import Sl2aConfig, build_model
 from inrcodec.quant import dequantize, group_sizes, group_values, step_from_index, weight_groups
 from inrcodec.train.rate import laplace_bits
 from inrcodec.quant.groups import degree_bands
+from inrcodec.quant.tables import step_index_near
+from inrcodec.train.qat import search_steps
 from inrcodec.entropy import scale_from_index
 
 
@@ -42,10 +44,6 @@ def test_groups_split_only_the_chebyshev_coefficients_and_dequantize_to_each_gro
 
 
 def test_step_search_starts_at_the_given_share_of_each_groups_spread():
-    from inrcodec.models import build_model
-    from inrcodec.quant.tables import step_index_near
-    from inrcodec.train.qat import search_steps
-
     torch.manual_seed(0)
     network = build_model(Sl2aConfig(2, 3, width=8, degree=3, hidden_layers=1))
     with torch.no_grad():

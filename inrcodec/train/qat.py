@@ -46,10 +46,13 @@ def _group_bits(integers: np.ndarray) -> float:
     return 0.0 if not integers.any() else best_scale_index(integers)[1]
 
 
+SEARCH_START_SHARE = 1 / 16  # of a group's spread: the step search's starting step unless told
+
+
 @torch.no_grad()
 def search_steps(model: CoordinateNetwork, distortion: Callable[[CoordinateNetwork], float],
                  pixels: int, rate_weight: float, frozen: frozenset[int] = frozenset(),
-                 start_share: float = 1 / 16) -> list[int]:
+                 start_share: float = SEARCH_START_SHARE) -> list[int]:
     """Pick a step index per group minimising MSE + λ·bits/pixels of the quantized network; the
     groups numbered in ``frozen`` keep their float weights throughout (their indices are returned as
     placeholders, for the caller to choose). Each group starts at ``start_share`` of its spread and

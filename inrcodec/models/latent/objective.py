@@ -29,6 +29,7 @@ import torch.nn.functional as F
 
 from ...presets import PRECISIONS
 from ...signals.encoding import centres_tensor
+from ...train.qat import SEARCH_START_SHARE
 from ...train.rate import laplace_bits
 from .coding import CONTEXT_OFFSETS, PAD, parent_taps
 from .network import LEARNED_UPSAMPLING, cascade_crops, cascade_windows, tile_ranges
@@ -64,7 +65,7 @@ class LatentObjective:
     before the next; only the latents and their gradients are whole."""
 
     soft_share = 0.85  # of the fit's steps with soft rounding and noise; the rest are hard-rounded
-    search_start_share = 1 / 16  # of a synthesis group's spread: the step its step search starts from
+    search_start_share = SEARCH_START_SHARE  # of a synthesis group's spread: where its step search starts
 
     def __init__(self, network: LatentImage, target: torch.Tensor, known: torch.Tensor | None = None,
                  precision: str = "auto", tile_side: int = TILE_SIDE, chunk_latents: int = CHUNK_LATENTS):

@@ -23,7 +23,7 @@ SCENE_SUFFIXES = (".npz",)
 DEFAULT_SCENE_SIDE = 100  # training views are resized to this longer side unless --size says otherwise
 GRID_SIDE = 64  # occupancy cells per axis of the box (a 64³ hull, ~1.3 KB with zstd: benchmarks/RESULTS.md, Scenes)
 SAMPLES_PER_RAY = 96  # at least: views over 96 pixels take one sample per pixel of their longer side
-# one sample a pixel, not 0.8: +0.2 and +0.4 dB held out on lego at 400 px (two seeds), renders 25 % longer (RESULTS.md)
+# one sample a pixel, not 0.8: +0.2 and +0.4 dB held out on lego at 400 px (two seeds), renders 30 % longer (RESULTS.md)
 SAMPLES_PER_PIXEL = 1.0
 MAX_VIEWS = 1000
 BOX_MARGIN_CELLS = 1
